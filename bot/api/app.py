@@ -1,0 +1,89 @@
+"""create_app: the FastAPI application, its lifespan and its one error shape."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from bot.config import Settings
+from bot.errors import BotError
+from bot.service import Bot
+
+log = logging.getLogger(__name__)
+
+
+def error_response(status: int, code: str, message: str, details: dict | None = None) -> JSONResponse:
+    body: dict = {"error": {"code": code, "message": message}}
+    if details:
+        body["error"]["details"] = details
+    return JSONResponse(body, status_code=status)
+
+
+def create_app(settings: Settings | None = None, *, bot: Bot | None = None) -> FastAPI:
+    """Build the app. Pass `bot` to share an already-loaded service (tests, the CLI)."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if getattr(app.state, "bot", None) is None:
+            app.state.bot = Bot(settings)
+        app.state.bot.warm()
+        yield
+
+    app = FastAPI(
+        title="citebot",
+        version="0.1.0",
+        description="Answers questions from a document collection with quoted, verifiable evidence.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.bot = bot
+
+    @app.exception_handler(BotError)
+    async def bot_error(_: Request, exc: BotError) -> JSONResponse:
+        if exc.status >= 500:
+            log.error("%s: %s", exc.code, exc.message)
+        return error_response(exc.status, exc.code, exc.message, exc.details or None)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return error_response(400, "malformed_json", "the request body is not valid JSON")
+        parts = []
+        for e in errors[:5]:
+            where = ".".join(str(x) for x in e.get("loc", ()) if x != "body") or "body"
+            parts.append(f"{where}: {e.get('msg', 'invalid')}")
+        return error_response(422, "invalid_request", "; ".join(parts))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error")
+        return error_response(500, "internal_error", "something went wrong on our side; the error was logged")
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length is not None:
+            if not length.isdigit():
+                return error_response(400, "bad_request", "Content-Length is not a number")
+            if int(length) > settings.max_request_bytes:
+                return error_response(
+                    413, "too_large", f"request body over {settings.max_request_bytes} bytes (BOT_MAX_REQUEST_BYTES)"
+                )
+        return await call_next(request)
+
+    from bot.api.routes import router
+
+    app.include_router(router)
+    return app

@@ -1,0 +1,40 @@
+"""The routes: each validates its input shape and calls the Bot; no logic lives here."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from fastapi import APIRouter
+
+from bot.api.deps import BotDep
+from bot.api.schemas import AskRequest, AskResponse, CitationOut, DocumentOut, DocumentSummary, ErrorOut, HealthOut
+
+ERRORS = {400: {"model": ErrorOut}, 404: {"model": ErrorOut}, 413: {"model": ErrorOut}, 422: {"model": ErrorOut}}
+
+router = APIRouter(responses=ERRORS)
+
+
+@router.post("/ask", response_model=AskResponse, summary="Ask a question; get quotes with citations")
+def ask(body: AskRequest, bot: BotDep) -> dict:
+    return asdict(bot.ask(body.question, conversation_id=body.conversation_id, top_k=body.top_k))
+
+
+@router.get("/documents", response_model=list[DocumentSummary], summary="List indexed documents")
+def documents(bot: BotDep) -> list[dict]:
+    return bot.documents()
+
+
+@router.get("/documents/{doc_id}", response_model=DocumentOut, summary="One document's exact original text")
+def document(doc_id: str, bot: BotDep) -> dict:
+    return bot.document(doc_id)
+
+
+@router.get("/citations/{citation_id}", response_model=CitationOut,
+            responses={410: {"model": ErrorOut}}, summary="A quote with its document, offsets and context")
+def citation(citation_id: str, bot: BotDep) -> dict:
+    return bot.citation(citation_id)
+
+
+@router.get("/health", response_model=HealthOut, summary="Liveness and index size")
+def health(bot: BotDep) -> dict:
+    return bot.health()

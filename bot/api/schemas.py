@@ -1,0 +1,95 @@
+"""Wire formats of the HTTP API. This contract is what outside tools and integrations rely on."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(..., description="The question, in plain words.", examples=["Who led the raid?"])
+    conversation_id: str | None = Field(None, max_length=200, description="Keeps context between questions.")
+    top_k: int = Field(5, ge=1, le=20, description="How many quoted passages to return.")
+
+
+class PassageOut(BaseModel):
+    citation_id: str
+    doc_id: str
+    title: str
+    quote: str = Field(..., description="Verbatim: equal to the document text from `start` to `end`.")
+    start: int
+    end: int
+    score: float
+    section: str
+
+
+class FactOut(BaseModel):
+    event: str
+    field: str
+    side: str
+    value: str
+    low: float | None
+    high: float | None
+    claimant: str
+    citation_id: str
+    doc_id: str
+    quote: str
+    start: int
+    end: int
+
+
+class AskResponse(BaseModel):
+    question: str
+    answer: str
+    mode: Literal["passage", "fact", "none"]
+    confidence: float = Field(..., ge=0, le=1)
+    passages: list[PassageOut]
+    facts: list[FactOut]
+    conversation_id: str
+
+
+class DocumentSummary(BaseModel):
+    doc_id: str
+    title: str
+    chars: int
+    chunks: int
+
+
+class DocumentOut(BaseModel):
+    doc_id: str
+    title: str
+    sha256: str
+    text: str = Field(..., description="The exact original text; all offsets index into it.")
+
+
+class CitationOut(BaseModel):
+    citation_id: str
+    doc_id: str
+    title: str
+    quote: str
+    start: int
+    end: int
+    context_before: str
+    context_after: str
+    context_start: int
+
+
+class HealthOut(BaseModel):
+    status: str
+    documents: int
+    chunks: int
+    model: str
+    backend: str
+    index: str | None
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody

@@ -1,0 +1,157 @@
+"""The `citebot` command. Every subcommand takes `--index DIR` (default `index/`, env BOT_INDEX_DIR)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from bot.config import Settings
+from bot.errors import BotError
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {}
+    if getattr(args, "index", None):
+        overrides["index_dir"] = Path(args.index)
+    return Settings(**overrides)
+
+
+def _bot(args: argparse.Namespace):
+    from bot.service import Bot
+
+    return Bot(_settings(args))
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    bot = _bot(args)
+    report = bot.ingest([Path(p) for p in args.paths], progress=not args.quiet)
+    for doc_id in report.added:
+        print(f"added      {doc_id}")
+    for doc_id in report.updated:
+        print(f"updated    {doc_id}")
+    for doc_id in report.unchanged:
+        print(f"unchanged  {doc_id}")
+    for _, reason in report.rejected:
+        print(f"rejected   {reason}", file=sys.stderr)
+    print(f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
+          f"{len(report.rejected)} rejected; {report.chunks} chunks in {report.seconds:.1f}s")
+    return 1 if report.rejected and not (report.added or report.updated or report.unchanged) else 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    _bot(args).remove(args.doc_id)
+    print(f"removed {args.doc_id}")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    bot = _bot(args)
+    ans = bot.ask(args.question, top_k=args.top_k, conversation_id=args.conversation_id)
+    if args.json:
+        print(json.dumps(asdict(ans), ensure_ascii=False, indent=2))
+        return 0
+    print(ans.answer)
+    print(f"\n(mode: {ans.mode}, confidence {ans.confidence:.2f})")
+    for i, f in enumerate(ans.facts, start=1):
+        print(f"  fact {i}: {f['value']} ({f['claimant'] or 'unattributed'}) - {f['doc_id']} {f['start']}:{f['end']}")
+    for i, p in enumerate(ans.passages, start=1):
+        print(f"\n[{i}] {p.title} \u2014 {p.section or 'lead'} ({p.doc_id} {p.start}:{p.end})\n    \u201c{p.quote}\u201d")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from bot.api import create_app
+    from bot.service import Bot
+
+    settings = _settings(args)
+    bot = Bot(settings)
+    report = bot.ensure_index(progress=True)
+    if report is not None:
+        print(f"indexed {settings.seeds_dir}: {len(report.added) + len(report.updated)} documents, {report.chunks} chunks")
+    app = create_app(settings, bot=bot)
+    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port, log_level="info")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from bot.evaluation import evaluate, format_report, load_questions
+    from bot.spans import verify_quote
+
+    bot = _bot(args)
+    questions = load_questions(Path(args.file))
+    snap = bot.snapshot()
+
+    def verify(doc_id: str, start: int, end: int, quote: str) -> bool:
+        try:
+            verify_quote(snap.document_text(doc_id), start, end, quote)
+            return True
+        except BotError:
+            return False
+
+    report = evaluate(bot, questions, verify=verify)
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        print(format_report(report))
+        if args.show_failures:
+            for f in report["failures"]:
+                print(f"  MISS {f['id']}: {f['question']} -> [{f['mode']}] {f['answer']}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="citebot", description="Answers questions from documents with quoted, verifiable evidence.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func, help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.add_argument("--index", metavar="DIR", help="index directory (default: index/, env BOT_INDEX_DIR)")
+        p.set_defaults(func=func)
+        return p
+
+    p = add("ingest", cmd_ingest, "Add or update documents (.txt, .md, .html files or folders of them).")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    p = add("remove", cmd_remove, "Remove a document and all its chunks, vectors and facts.")
+    p.add_argument("doc_id", metavar="DOC_ID")
+
+    p = add("ask", cmd_ask, "Ask a question; print the answer with its quoted evidence.")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print the same JSON body as POST /ask")
+    p.add_argument("--top-k", type=int, default=5, help="number of passages (1-20, default 5)")
+    p.add_argument("--conversation-id", default=None, help="continue a conversation")
+
+    p = add("serve", cmd_serve, "Serve the HTTP API (builds the index from seeds/ first when it is empty).")
+    p.add_argument("--host", default=None, help="address to bind (default 127.0.0.1, env BOT_HOST)")
+    p.add_argument("--port", type=int, default=None, help="port (default 8000, env BOT_PORT)")
+
+    p = add("eval", cmd_eval, "Score answers on a JSONL question set.")
+    p.add_argument("file", metavar="QUESTIONS.jsonl")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--show-failures", action="store_true", help="list the answerable questions missed at 1")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except BotError as exc:
+        print(f"citebot: error: {exc.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

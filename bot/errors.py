@@ -1,0 +1,73 @@
+"""One small error tree. Each error carries the HTTP status and machine code the edges report."""
+
+from __future__ import annotations
+
+
+class BotError(Exception):
+    """Base of every error citebot reports to a user; `message` says what was wrong and what to do."""
+
+    status: int = 500
+    code: str = "internal_error"
+
+    def __init__(self, message: str, *, details: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+
+class BadInput(BotError):
+    status = 400
+    code = "bad_request"
+
+
+class TooLarge(BotError):
+    status = 413
+    code = "too_large"
+
+
+class NotFound(BotError):
+    status = 404
+    code = "not_found"
+
+
+class Gone(BotError):
+    """A citation into a document that changed since the citation was made."""
+
+    status = 410
+    code = "gone"
+
+
+class Unauthorized(BotError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(BotError):
+    status = 403
+    code = "forbidden"
+
+
+class Busy(BotError):
+    status = 409
+    code = "busy"
+
+
+class DocumentRejected(BotError):
+    """A file that cannot be ingested (binary, undecodable, empty, too large)."""
+
+    status = 422
+    code = "document_rejected"
+
+
+class IndexUnusable(BotError):
+    """The index on disk is missing pieces, corrupt, or built by another model."""
+
+    status = 503
+    code = "index_unusable"
+
+
+class QuoteMismatch(BotError):
+    """A quote failed verification against its document: a bug, never shown as evidence."""
+
+    status = 500
+    code = "quote_mismatch"

@@ -1,0 +1,115 @@
+"""`citebot eval`: answer quality on a JSONL question set, per question type and overall.
+
+Each line: {"id", "question", "answers": [str], "doc": str|null, "type": "numeric"|"date"|"entity"|"text"|
+"unanswerable"}. A gold string counts as found case-insensitively.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.errors import BadInput
+
+TYPES = ("numeric", "date", "entity", "text", "unanswerable")
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    doc: str | None
+    type: str
+
+
+def load_questions(path: Path) -> list[EvalQuestion]:
+    out = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            q = EvalQuestion(str(row.get("id", n)), row["question"], tuple(row.get("answers") or ()),
+                             row.get("doc"), row.get("type", "text"))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise BadInput(f"{path}:{n}: not a question line ({exc})") from None
+        if q.type not in TYPES:
+            raise BadInput(f"{path}:{n}: type {q.type!r} is not one of {', '.join(TYPES)}")
+        out.append(q)
+    return out
+
+
+def _contains(text: str, golds: tuple[str, ...]) -> bool:
+    low = text.lower()
+    return any(g.lower() in low for g in golds)
+
+
+def evaluate(bot, questions: list[EvalQuestion], *, verify=None) -> dict:
+    """Ask every question and score the answers. `verify(doc_id, start, end, quote)` checks offsets."""
+    groups: dict[str, list[dict]] = {}
+    failures = []
+    for q in questions:
+        ans = bot.ask(q.question, top_k=5)
+        quotes = [p.quote for p in ans.passages]
+        first = quotes[0] if quotes else ""
+        spans = [(p.doc_id, p.start, p.end, p.quote) for p in ans.passages]
+        spans += [(f["doc_id"], f["start"], f["end"], f["quote"]) for f in ans.facts]
+        ok_spans = sum(1 for s in spans if verify is None or verify(*s))
+        row = {
+            "type": q.type,
+            "abstained": ans.mode == "none",
+            "hit1": bool(q.answers) and (_contains(ans.answer, q.answers) or _contains(first, q.answers)),
+            "hit5": bool(q.answers) and any(_contains(x, q.answers) for x in quotes[:5]),
+            "doc1": q.doc is not None and bool(ans.passages) and ans.passages[0].doc_id == q.doc,
+            "has_doc": q.doc is not None,
+            "quote_len": len(first),
+            "quotes": len(spans),
+            "verified": ok_spans,
+        }
+        if q.type != "unanswerable" and not row["hit1"]:
+            failures.append({"id": q.id, "question": q.question, "mode": ans.mode, "answer": ans.answer[:200]})
+        groups.setdefault(q.type, []).append(row)
+    all_rows = [r for rows in groups.values() for r in rows]
+    report = {t: _summary(rows) for t, rows in sorted(groups.items())}
+    report["overall"] = _summary(all_rows)
+    report["failures"] = failures
+    return report
+
+
+def _summary(rows: list[dict]) -> dict:
+    answerable = [r for r in rows if r["type"] != "unanswerable"]
+    unanswerable = [r for r in rows if r["type"] == "unanswerable"]
+    with_doc = [r for r in answerable if r["has_doc"]]
+    quotes = sum(r["quotes"] for r in rows)
+
+    def share(items, key):
+        return round(sum(1 for r in items if r[key]) / len(items), 4) if items else None
+
+    return {
+        "questions": len(rows),
+        "hit@1": share(answerable, "hit1"),
+        "hit@5": share(answerable, "hit5"),
+        "doc_hit@1": share(with_doc, "doc1"),
+        "abstain_unanswerable": share(unanswerable, "abstained"),
+        "abstain_answerable": share(answerable, "abstained"),
+        "mean_quote_chars": round(sum(r["quote_len"] for r in rows) / len(rows), 1) if rows else None,
+        "quotes_verified": round(sum(r["verified"] for r in rows) / quotes, 4) if quotes else 1.0,
+    }
+
+
+def format_report(report: dict) -> str:
+    cols = ["questions", "hit@1", "hit@5", "doc_hit@1", "abstain_unanswerable", "abstain_answerable",
+            "mean_quote_chars", "quotes_verified"]
+    names = [k for k in report if k not in ("failures",)]
+    width = max(len(n) for n in names) + 2
+    lines = ["type".ljust(width) + "  ".join(c.rjust(10) for c in cols)]
+    for name in names:
+        row = report[name]
+        cells = []
+        for c in cols:
+            v = row[c]
+            cells.append(("-" if v is None else f"{v:.1%}" if isinstance(v, float) and c not in ("mean_quote_chars",) else str(v)).rjust(max(10, len(c))))
+        lines.append(name.ljust(width) + "  ".join(cells))
+    return "\n".join(lines)

@@ -1,0 +1,442 @@
+"""Files -> Documents: the exact original text plus its structure as spans over that text.
+
+Documents arrive in loose formats (wiki pages with `= Title =` and `- Key: value` infoboxes, wiki mirrors
+with label-line infoboxes, scraped news pages with navigation cruft, pipe-table infoboxes, plain text with
+headings glued to the next sentence). Nothing here rewrites the text: structure is recorded as spans, so
+every later quote can be checked with `text[start:end]`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.errors import DocumentRejected
+from bot.spans import Span, strip_span
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm")
+
+TITLE, HEADING, INFOBOX, PROSE, REFERENCE, RELATED = "title", "heading", "infobox", "prose", "reference", "related"
+
+# Whole lines that are page furniture, not content.
+_CRUFT_LINE = re.compile(
+    r"""^\s*(?:\d+\.\s+)?(?:
+        skip\ (?:to|next)\b.* | jump\ to\b.* | this\ browser\ does\ not\ support\b.* | last\ updated\b.{0,40}
+      | contents | table\ of\ contents | from\ wikipedia,\ the\ free\ encyclopedia | toggle\b.{0,60}
+      | advertisement | share\ this.{0,30} | (?:sign\ up|subscribe)\b.{0,60} | retrieved\ from\b.*
+      | \d{1,2}:\d{2}(?::\d{2})? | [a-z]{1,4}(?:/[a-z]{1,4})+\s*(?:\([^)]{0,60}\))? | \|+ | [-=_*]{3,}
+      | (?:image|photo|video)\s*:.{0,120} | read\ more.{0,60} | print | e-?mail | advertisement
+    )\s*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Spans inside a line that are markup or furniture.
+_CRUFT_INLINE = re.compile(
+    r"<!--.*?-->|<(script|style)\b.*?</\1\s*>|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]{0,400})?/?>"
+    r"|\[\s*edit\s*\]|(?<=[a-z.])Image: [^\n]{0,120}$|&[a-z]{2,8};|&#\d{1,6};",
+    re.IGNORECASE | re.DOTALL | re.MULTILINE,
+)
+_WIKI_TITLE = re.compile(r"^\s*=\s*([^=].*?)\s*=\s*$")
+_WIKI_HEADING = re.compile(r"^\s*(={2,6})\s*(.+?)\s*\1\s*$")
+_MD_HEADING = re.compile(r"^\s*(#{1,6})\s+(.+?)\s*#*\s*$")
+_KV_LINE = re.compile(r"^\s*[-*•]\s*([A-Za-z][\w /()&'-]{0,40}?)\s*:\s*(\S.*?)\s*$")
+_WIKI_KV = re.compile(r"^\s*\|\s*([A-Za-z][\w ]{0,40}?)\s*=\s*(.*?)\s*$")
+_PIPE_ROW = re.compile(r"\|.*\|")
+_REF_ENTRY = re.compile(r"^\s*(?:\^\s*)?(\d{1,4})[.)]\s+\S")
+_REF_MARKER = re.compile(r"\[\d{1,4}\]")
+_REF_HEADINGS = re.compile(r"^(?:references|notes|citations|sources|footnotes|bibliography)$", re.IGNORECASE)
+_RELATED_HEADINGS = re.compile(
+    r"^(?:related(?: research)? articles|see also|related (?:stories|articles|content|topics)|more stories.*"
+    r"|you (?:may|might) also like|recommended.*|further reading|external links|more from.*|top stor(?:y|ies).*)$",
+    re.IGNORECASE,
+)
+# Standard labels of conflict/event infoboxes as rendered by wiki mirrors (label lines or glued to values).
+INFOBOX_LABELS = (
+    "Part of", "Date", "Time", "Location", "Place", "Coordinates", "Result", "Status", "Territorial changes",
+    "Belligerents", "Combatants", "Commanders and leaders", "Commanders", "Units involved", "Strength",
+    "Casualties and losses", "Casualties", "Target", "Attack type", "Weapons", "Deaths", "Fatalities",
+    "Injured", "Wounded", "Victims", "Perpetrators", "Perpetrator", "Motive", "Outcome",
+)
+_LABEL_LINE = re.compile(
+    r"^\s*(" + "|".join(re.escape(label) for label in sorted(INFOBOX_LABELS, key=len, reverse=True)) + r")"
+    r"(?:\s*[:|]\s*|\s+|(?=[A-Z0-9~]))(.*?)\s*$"
+)
+# A heading glued to the sentence after it ("AttackThe attack began"), seen only at a sentence start.
+_GLUED_HEADING = re.compile(
+    r"(?:^|(?<=[.!?]\s)|(?<=[.!?]\"\s)|(?<=\]\s)|(?<=\])|(?<=[.!?]))"
+    r"([A-Z][a-z]{3,}(?:\s(?:and|of|the|in|to)\s[a-z]+|\s[a-z]{3,}){0,3})(?=[A-Z][a-z]*['’\s])"
+)
+_TRAILING_HEADING = re.compile(
+    r"(?<=[.!?\]])\s+((?:References|Notes|See also|External links|Further reading|Sources|Citations))\s*$"
+)
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?:\s*\[\d+\])*\s*$")
+
+
+@dataclass(frozen=True)
+class Block:
+    """A structural piece of a document: its kind, where it is, and the section it sits in."""
+
+    kind: str
+    span: Span
+    section: str = ""
+
+
+@dataclass(frozen=True)
+class Document:
+    doc_id: str
+    text: str
+    sha256: str
+    title: str
+    title_span: Span | None
+    blocks: tuple[Block, ...]
+    cruft: tuple[Span, ...]
+    source: str = ""
+    references: dict[str, Span] = field(default_factory=dict)
+
+    def content_blocks(self) -> list[Block]:
+        """Blocks that may be chunked and quoted (everything but the title and headings)."""
+        return [b for b in self.blocks if b.kind in (PROSE, INFOBOX, RELATED, REFERENCE)]
+
+
+def doc_id_for(path: Path) -> str:
+    return path.stem
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def decode(data: bytes, name: str) -> str:
+    """Decode a document's bytes as UTF-8, rejecting binary and undecodable files by name."""
+    if not data.strip():
+        raise DocumentRejected(f"{name}: the file is empty")
+    if b"\x00" in data[:65536]:
+        raise DocumentRejected(f"{name}: looks like a binary file (NUL bytes); only UTF-8 text is accepted")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DocumentRejected(
+            f"{name}: not valid UTF-8 (byte {exc.start}); convert it to UTF-8 text and ingest again"
+        ) from None
+
+
+def read_document(path: Path, *, max_bytes: int) -> Document:
+    """Read one file into a Document, or raise DocumentRejected saying which file and why."""
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise DocumentRejected(f"{path}: unsupported file type (use {', '.join(SUPPORTED_SUFFIXES)})")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise DocumentRejected(f"{path}: {size} bytes is over the {max_bytes}-byte limit (BOT_MAX_DOCUMENT_BYTES)")
+    text = decode(path.read_bytes(), str(path))
+    return parse_document(doc_id_for(path), text, source=str(path))
+
+
+def parse_document(doc_id: str, text: str, *, source: str = "") -> Document:
+    """Find title, infobox, sections, references and cruft in `text` without changing it."""
+    if not is_valid_doc_id(doc_id):
+        raise DocumentRejected(f"{doc_id!r}: a document id is a file name without '/', '\\', control characters or a leading '.'")
+    parsed = _Parser(text).run()
+    if not any(b.kind in (PROSE, INFOBOX, RELATED) for b in parsed.blocks):
+        raise DocumentRejected(f"{source or doc_id}: no readable content (the file is empty or all page furniture)")
+    return Document(
+        doc_id=doc_id,
+        text=text,
+        sha256=sha256_text(text),
+        title=parsed.title or doc_id,
+        title_span=parsed.title_span,
+        blocks=tuple(parsed.blocks),
+        cruft=tuple(parsed.cruft),
+        source=source,
+        references=parsed.references,
+    )
+
+
+_DOC_ID = re.compile(r"^[^./\\\x00-\x1f\x7f][^/\\\x00-\x1f\x7f]{0,199}$")
+
+
+def is_valid_doc_id(doc_id: str) -> bool:
+    """File-name-like ids: no path separators, control characters or leading dot (so no '..')."""
+    return bool(_DOC_ID.match(doc_id)) and doc_id.strip() == doc_id
+
+
+def iter_files(paths: list[Path]) -> list[Path]:
+    """Expand folders into their supported files, in a stable order."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES))
+        else:
+            found.append(path)
+    return found
+
+
+@dataclass
+class _Line:
+    start: int
+    end: int
+    text: str  # the line with inline cruft blanked out (same length as the original)
+
+    @property
+    def stripped(self) -> str:
+        return self.text.strip()
+
+    @property
+    def words(self) -> int:
+        return len(self.stripped.split())
+
+
+@dataclass
+class _Parsed:
+    title: str = ""
+    title_span: Span | None = None
+    blocks: list[Block] = field(default_factory=list)
+    cruft: list[Span] = field(default_factory=list)
+    references: dict[str, Span] = field(default_factory=dict)
+
+
+def _is_prose(line: str) -> bool:
+    words = line.split()
+    if len(words) >= 12:
+        return True
+    return len(words) >= 5 and bool(_SENTENCE_END.search(line)) and not line.lstrip().startswith(("-", "|"))
+
+
+def _section_kind(heading: str) -> str:
+    if _REF_HEADINGS.match(heading):
+        return REFERENCE
+    return RELATED if _RELATED_HEADINGS.match(heading) else PROSE
+
+
+def _is_breadcrumb(line: str) -> bool:
+    """A single glued token such as 'ConflictsMali': site navigation, not a title."""
+    s = line.strip()
+    return " " not in s and bool(re.search(r"[a-z][A-Z]", s)) and len(s) < 40
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.text = text
+        self.out = _Parsed()
+        self.lines = self._lines()
+
+    def _lines(self) -> list[_Line]:
+        text = self.text
+        blanked = list(text)
+        for m in _CRUFT_INLINE.finditer(text):
+            self.out.cruft.append(Span(m.start(), m.end()))
+            for i in range(m.start(), m.end()):
+                if blanked[i] != "\n":
+                    blanked[i] = " "
+        masked = "".join(blanked)
+        lines = []
+        pos = 0
+        for raw in text.splitlines(keepends=True):
+            body = raw.rstrip("\r\n")
+            lines.append(_Line(pos, pos + len(body), masked[pos : pos + len(body)]))
+            pos += len(raw)
+        return lines
+
+    def _cruft_line(self, line: _Line) -> None:
+        s, e = strip_span(self.text, line.start, line.end)
+        if s < e:
+            self.out.cruft.append(Span(s, e))
+
+    def _span(self, start: int, end: int) -> Span | None:
+        s, e = strip_span(self.text, start, end)
+        return Span(s, e) if s < e else None
+
+    def _add(self, kind: str, start: int, end: int, section: str) -> None:
+        span = self._span(start, end)
+        if span is not None:
+            self.out.blocks.append(Block(kind, span, section))
+
+    def run(self) -> _Parsed:
+        lines = [ln for ln in self.lines if ln.stripped]
+        for ln in lines:
+            if _CRUFT_LINE.match(ln.stripped) and not _REF_HEADINGS.match(ln.stripped):
+                ln.text = ""
+                self._cruft_line(ln)
+        lines = [ln for ln in lines if ln.stripped]
+        lines = self._footer_cruft(lines)
+        i = self._title(lines)
+        i = self._lead(lines, i)
+        self._body(lines[i:])
+        self._mark_trailing_related()
+        self.out.cruft.sort()
+        self.out.blocks.sort(key=lambda b: b.span)
+        return self.out
+
+    def _footer_cruft(self, lines: list[_Line]) -> list[_Line]:
+        """Short lines stranded between page furniture and the end of the page are furniture too."""
+        kept = list(lines)
+        while kept and kept[-1].words <= 6 and not _SENTENCE_END.search(kept[-1].stripped):
+            last = kept[-1]
+            nxt_is_cruft = any(c.start >= last.end for c in self.out.cruft)
+            if not nxt_is_cruft or _REF_HEADINGS.match(last.stripped):
+                break
+            self._cruft_line(last)
+            kept.pop()
+        return kept
+
+    def _title(self, lines: list[_Line]) -> int:
+        for i, ln in enumerate(lines[:8]):
+            s = ln.stripped
+            m = _WIKI_TITLE.match(ln.text)
+            if m:
+                start = ln.start + ln.text.index(m.group(1))
+                self._set_title(start, start + len(m.group(1)))
+                return i + 1
+            if _is_breadcrumb(s):
+                self._cruft_line(ln)
+                continue
+            if _PIPE_ROW.search(ln.text) or s.endswith("|"):
+                cell = ln.text.split("|")[0]
+                if cell.strip():
+                    start = ln.start + len(cell) - len(cell.lstrip())
+                    self._set_title(start, start + len(cell.strip()))
+                    self._add(INFOBOX, ln.start, ln.end, "")
+                    return i + 1
+            if ln.words <= 15 and not _is_prose(s) and not _KV_LINE.match(ln.text):
+                start = ln.start + len(ln.text) - len(ln.text.lstrip())
+                self._set_title(start, start + len(s))
+                return i + 1
+            break
+        return 0
+
+    def _set_title(self, start: int, end: int) -> None:
+        self.out.title_span = Span(start, end)
+        self.out.title = self.text[start:end]
+
+    def _lead(self, lines: list[_Line], i: int) -> int:
+        """Everything between the title and the first prose paragraph: infobox lines or a lead paragraph."""
+        j = i
+        infobox_marker = False
+        repeated_title: set[int] = set()
+        while j < len(lines):
+            ln = lines[j]
+            s = ln.stripped
+            if _is_prose(s) and not _PIPE_ROW.search(ln.text) and not _KV_LINE.match(ln.text):
+                if not s.startswith("{{"):
+                    break
+            if s.lower() in ("infobox", "{{infobox") or s.lower().startswith("{{infobox"):
+                infobox_marker = True
+            if s == self.out.title or _WIKI_HEADING.match(ln.text):
+                if s == self.out.title:
+                    self._cruft_line(ln)
+                    repeated_title.add(j)
+                    j += 1
+                    continue
+                break
+            j += 1
+        lead = [ln for k, ln in enumerate(lines[i:j], start=i) if k not in repeated_title]
+        labelled = sum(
+            1 for ln in lead if _LABEL_LINE.match(ln.text) or _KV_LINE.match(ln.text) or _PIPE_ROW.search(ln.text)
+        )
+        is_infobox = infobox_marker or labelled >= 2
+        for ln in lead:
+            if ln.stripped.lower() == "infobox":
+                self._cruft_line(ln)
+            elif is_infobox:
+                self._add(INFOBOX, ln.start, ln.end, "")
+            elif ln.words >= 3:
+                self._add(PROSE, ln.start, ln.end, "")
+        return j
+
+    def _body(self, lines: list[_Line]) -> None:
+        section = ""
+        kind = PROSE
+        in_infobox = False
+        for ln in lines:
+            s = ln.stripped
+            heading = self._heading(ln)
+            if heading is not None:
+                in_infobox = False
+                if kind == RELATED and not (_REF_HEADINGS.match(heading) or _WIKI_HEADING.match(ln.text)):
+                    continue
+                section = heading
+                kind = _section_kind(heading)
+                continue
+            if s.lower().startswith("{{infobox"):
+                in_infobox = True
+            if in_infobox:
+                self._add(INFOBOX, ln.start, ln.end, section)
+                if s.endswith("}}") and s.count("}}") >= s.count("{{"):
+                    in_infobox = False
+                continue
+            if kind == REFERENCE:
+                self._reference(ln, section)
+                continue
+            self._prose_line(ln, section, kind)
+
+    def _heading(self, ln: _Line) -> str | None:
+        m = _WIKI_HEADING.match(ln.text) or _MD_HEADING.match(ln.text)
+        if m:
+            name = m.group(2).strip()
+        else:
+            s = ln.stripped
+            if ln.words > 8 or _SENTENCE_END.search(s) or s.endswith((",", ";", ":")) or not s[:1].isupper():
+                return None
+            if _PIPE_ROW.search(s) or _KV_LINE.match(ln.text) or _REF_ENTRY.match(ln.text):
+                return None
+            name = s
+        start = ln.start + ln.text.index(name)
+        name = " ".join(name.split())
+        self.out.blocks.append(Block(HEADING, Span(*strip_span(self.text, start, ln.end)), name))
+        return name
+
+    def _reference(self, ln: _Line, section: str) -> None:
+        m = _REF_ENTRY.match(ln.text)
+        span = self._span(ln.start, ln.end)
+        if span is None:
+            return
+        self.out.blocks.append(Block(REFERENCE, span, section))
+        if m:
+            self.out.references[m.group(1)] = span
+        elif self.out.references:
+            last = max(self.out.references, key=lambda k: self.out.references[k].start)
+            self.out.references[last] = Span(self.out.references[last].start, span.end)
+
+    def _prose_line(self, ln: _Line, section: str, kind: str) -> None:
+        """Add a prose line, splitting off headings glued to the following sentence."""
+        text = ln.text
+        cuts: list[tuple[int, int, str]] = []
+        for m in _GLUED_HEADING.finditer(text):
+            word = m.group(1)
+            glued = re.match(r"[A-Za-z'’]+", text[m.end(1) :])
+            token = word.split()[-1] + (glued.group(0) if glued else "")
+            if m.start(1) == 0 and not cuts and not self._looks_glued(token):
+                continue
+            if self.text.count(token) > 1:
+                continue
+            cuts.append((m.start(1), m.end(1), word))
+        t = _TRAILING_HEADING.search(text)
+        if t:
+            cuts.append((t.start(1), t.end(1), t.group(1)))
+        pos = 0
+        for start, end, name in cuts:
+            self._add(kind, ln.start + pos, ln.start + start, section)
+            self.out.blocks.append(Block(HEADING, Span(ln.start + start, ln.start + end), name))
+            section = name
+            kind = _section_kind(name)
+            pos = end
+        self._add(kind, ln.start + pos, ln.end, section)
+
+    @staticmethod
+    def _looks_glued(token: str) -> bool:
+        return bool(re.match(r"[A-Z][a-z]{3,}[A-Z][a-z]", token))
+
+    def _mark_trailing_related(self) -> None:
+        """In a page that cites its sources ([n] markers), unreferenced paragraphs after the last cited one
+        are blurbs about other pages (wiki mirrors append them without a heading)."""
+        blocks = self.out.blocks
+        prose_idx = [i for i, b in enumerate(blocks) if b.kind == PROSE]
+        cited = [i for i in prose_idx if _REF_MARKER.search(blocks[i].span.of(self.text))]
+        if len(cited) < 3:
+            return
+        trailing = [i for i in prose_idx if i > cited[-1]]
+        if len(trailing) < 2:
+            return
+        for i in trailing:
+            b = blocks[i]
+            blocks[i] = Block(RELATED, b.span, b.section or "Related articles")

@@ -1,0 +1,327 @@
+"""The Bot: wires ingest, chunking, embedding, store, retrieval and answers. The API, CLI and
+integrations call only this. One writer at a time; readers always see a complete index snapshot."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from bot import answer as answers
+from bot.chunking import chunk_document
+from bot.config import Settings
+from bot.embedding import Embedder
+from bot.errors import BadInput, BotError, DocumentRejected, Gone, NotFound
+from bot.ingest import Document, is_valid_doc_id, iter_files, parse_document, read_document
+from bot.retrieval import Retriever
+from bot.spans import Span, verify_quote
+from bot.store import DocumentWrite, IndexStore, Snapshot
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    chunks: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class Conversation:
+    updated: float
+    doc_ids: list[str] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)
+
+
+class Bot:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.embedder = Embedder(settings.model_path(), backend=settings.embedding_backend,
+                                 batch_size=settings.embedding_batch_size)
+        self.store = IndexStore(settings.index_dir, identity=self.embedder.identity())
+        self.retriever = Retriever(self.embedder)
+        self._write_lock = threading.Lock()
+        self._snap_lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._pointer_stamp: int | None = None
+        self._conversations: OrderedDict[str, Conversation] = OrderedDict()
+        self._conv_lock = threading.Lock()
+
+    # -- index lifecycle -------------------------------------------------------------------------
+
+    def snapshot(self) -> Snapshot | None:
+        """The current index; reloaded when another process (e.g. `citebot ingest`) switched it."""
+        stamp = self._stamp()
+        if self._snapshot is not None and stamp == self._pointer_stamp:
+            return self._snapshot
+        with self._snap_lock:
+            stamp = self._stamp()
+            if self._snapshot is None or stamp != self._pointer_stamp:
+                self._snapshot = self.store.load()
+                self._pointer_stamp = stamp
+            return self._snapshot
+
+    def _stamp(self) -> int | None:
+        try:
+            return (self.store.root / "CURRENT").stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+
+    def _install(self, snap: Snapshot) -> None:
+        with self._snap_lock:
+            self._snapshot = snap
+            self._pointer_stamp = self._stamp()
+
+    def warm(self) -> None:
+        """Load the model and index now rather than on the first question."""
+        self.embedder.warm()
+        self.snapshot()
+        self.retriever.embed_question("warm up")
+
+    def ensure_index(self, *, progress: bool = False) -> IngestReport | None:
+        """Build the index from the seeds folder when it is empty or the seeds changed since."""
+        seeds = self.settings.seeds_dir
+        if not seeds.is_dir():
+            return None
+        snap = self.snapshot()
+        if snap is not None and snap.documents:
+            stale = False
+            for path in iter_files([seeds]):
+                info = snap.documents.get(path.stem)
+                if info is None or info.source != str(path):
+                    continue
+                try:
+                    text = path.read_bytes().decode("utf-8")
+                except (OSError, UnicodeDecodeError):
+                    continue
+                from bot.ingest import sha256_text
+
+                if sha256_text(text) != info.sha256:
+                    stale = True
+                    break
+            if not stale:
+                return None
+        return self.ingest([seeds], progress=progress)
+
+    def ingest(self, paths: list[Path], *, progress: bool = False) -> IngestReport:
+        """Add or replace documents from files and folders; unchanged files are skipped, bad ones reported."""
+        started = time.perf_counter()
+        report = IngestReport()
+        docs: list[Document] = []
+        for path in iter_files([Path(p) for p in paths]):
+            try:
+                if not path.exists():
+                    raise DocumentRejected(f"{path}: no such file")
+                docs.append(read_document(path, max_bytes=self.settings.max_document_bytes))
+            except DocumentRejected as exc:
+                report.rejected.append((str(path), exc.message))
+            except OSError as exc:
+                report.rejected.append((str(path), f"{path}: cannot read ({exc.strerror})"))
+        seen: dict[str, str] = {}
+        unique: list[Document] = []
+        for d in docs:
+            if d.doc_id in seen:
+                report.rejected.append((d.source, f"{d.source}: same document id {d.doc_id!r} as {seen[d.doc_id]}"))
+                continue
+            seen[d.doc_id] = d.source
+            unique.append(d)
+        self._write(unique, [], report, progress=progress)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def add_text(self, doc_id: str, text: str) -> IngestReport:
+        """Ingest one document given as text (the upload endpoint)."""
+        report = IngestReport()
+        doc = parse_document(doc_id, text, source=f"upload:{doc_id}")
+        self._write([doc], [], report, progress=False)
+        return report
+
+    def remove(self, doc_id: str) -> None:
+        with self._write_lock:
+            snap = self.store.load()
+            if snap is None or doc_id not in snap.documents:
+                raise NotFound(f"no document {doc_id!r}; GET /documents lists them")
+            self._install(self.store.write(snap, upserts=[], removals=[doc_id]))
+
+    def _write(self, docs: list[Document], removals: list[str], report: IngestReport, *, progress: bool) -> None:
+        with self._write_lock:
+            snap = self.store.load()
+            changed: list[Document] = []
+            for d in docs:
+                info = snap.documents.get(d.doc_id) if snap is not None else None
+                if info is not None and info.sha256 == d.sha256:
+                    report.unchanged.append(d.doc_id)
+                    continue
+                (report.updated if info is not None else report.added).append(d.doc_id)
+                changed.append(d)
+            if not changed and not removals:
+                if snap is not None:
+                    self._install(snap)
+                return
+            upserts = self._prepare(changed, progress=progress)
+            report.chunks = sum(len(u.chunks) for u in upserts)
+            self._install(self.store.write(snap, upserts=upserts, removals=removals))
+
+    def _prepare(self, docs: list[Document], *, progress: bool) -> list[DocumentWrite]:
+        """Chunk, embed (in one batched pass over all documents) and extract facts."""
+        from bot.facts import extract_facts
+
+        max_tokens = min(self.settings.chunk_tokens, self.embedder.max_tokens)
+        chunked = [chunk_document(d, self.embedder.count_tokens, max_tokens=max_tokens) for d in docs]
+        chunk_texts = [c.text for cs in chunked for c in cs]
+        sentence_texts = [s.of(d.text) for d, cs in zip(docs, chunked) for c in cs for s in c.sentences]
+        vectors = self._encode(chunk_texts, "chunks", progress)
+        sentence_vectors = self._encode(sentence_texts, "sentences", progress)
+        out, ci, si = [], 0, 0
+        for d, cs in zip(docs, chunked):
+            n_sent = sum(len(c.sentences) for c in cs)
+            out.append(DocumentWrite(
+                doc_id=d.doc_id, title=d.title, sha256=d.sha256, source=d.source, text=d.text,
+                structure=structure_of(d), chunks=cs,
+                vectors=vectors[ci : ci + len(cs)], sentence_vectors=sentence_vectors[si : si + n_sent],
+                facts=extract_facts(d),
+            ))
+            ci += len(cs)
+            si += n_sent
+        return out
+
+    def _encode(self, texts: list[str], what: str, progress: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.embedder.dim), dtype=np.float32)
+        if not progress:
+            return self.embedder.encode(texts)
+        from tqdm import tqdm
+
+        step = max(self.settings.embedding_batch_size * 4, 256)
+        parts = []
+        with tqdm(total=len(texts), desc=f"embedding {what}", unit=what[:-1]) as bar:
+            for i in range(0, len(texts), step):
+                parts.append(self.embedder.encode(texts[i : i + step]))
+                bar.update(len(texts[i : i + step]))
+        return np.concatenate(parts)
+
+    # -- questions -------------------------------------------------------------------------------
+
+    def ask(self, question: str, *, conversation_id: str | None = None, top_k: int = 5) -> answers.Answer:
+        question = self._check_question(question)
+        if not 1 <= top_k <= 20:
+            raise BadInput("top_k must be between 1 and 20")
+        conv_id = conversation_id or uuid.uuid4().hex
+        snap = self.snapshot()
+        if snap is None or snap.chunk_count == 0:
+            ans = answers.Answer(question, answers.ABSTAIN_ANSWER, "none", 0.0, [])
+        else:
+            retrieval = self.retriever.retrieve(snap, question)
+            passages = answers.build_passages(snap, retrieval, top_k=top_k, max_chars=self.settings.quote_max_chars)
+            ans = answers.compose(question, retrieval, passages, min_confidence=self.settings.min_confidence)
+        self._remember(conv_id, question, ans)
+        return answers.Answer(ans.question, ans.answer, ans.mode, ans.confidence, ans.passages, ans.facts, conv_id)
+
+    def _check_question(self, question: str) -> str:
+        if not isinstance(question, str):
+            raise BadInput("question must be a string")
+        q = question.strip()
+        if not q:
+            raise BadInput("question is empty; ask something like 'How many soldiers were killed?'")
+        if len(q) > self.settings.max_question_chars:
+            raise BadInput(f"question is {len(q)} characters; the limit is {self.settings.max_question_chars} "
+                           "(BOT_MAX_QUESTION_CHARS)")
+        if "\x00" in q or sum(1 for ch in q if ord(ch) < 32 and ch not in "\t\n\r") > 0:
+            raise BadInput("question contains control characters; send plain text")
+        return q
+
+    def _remember(self, conv_id: str, question: str, ans: answers.Answer) -> None:
+        now = time.monotonic()
+        with self._conv_lock:
+            ttl = self.settings.conversation_ttl_seconds
+            while self._conversations:
+                oldest_id, oldest = next(iter(self._conversations.items()))
+                if now - oldest.updated <= ttl and len(self._conversations) < self.settings.max_conversations:
+                    break
+                self._conversations.pop(oldest_id)
+            conv = self._conversations.pop(conv_id, None) or Conversation(now)
+            conv.updated = now
+            conv.questions = (conv.questions + [question])[-10:]
+            if ans.passages:
+                conv.doc_ids = [ans.passages[0].doc_id]
+            self._conversations[conv_id] = conv
+
+    # -- lookups ---------------------------------------------------------------------------------
+
+    def _require(self) -> Snapshot:
+        snap = self.snapshot()
+        if snap is None:
+            raise NotFound("the index is empty; run `citebot ingest PATH` first")
+        return snap
+
+    def documents(self) -> list[dict]:
+        snap = self.snapshot()
+        if snap is None:
+            return []
+        return [{"doc_id": d.doc_id, "title": d.title, "chars": d.chars, "chunks": d.chunks}
+                for d in snap.documents.values()]
+
+    def document(self, doc_id: str) -> dict:
+        snap = self._require()
+        if not is_valid_doc_id(doc_id) or doc_id not in snap.documents:
+            raise NotFound(f"no document {doc_id!r}; GET /documents lists them")
+        info = snap.documents[doc_id]
+        return {"doc_id": doc_id, "title": info.title, "sha256": info.sha256, "text": snap.document_text(doc_id)}
+
+    def citation(self, cid: str, *, context_chars: int = 300) -> dict:
+        parsed = answers.parse_citation_id(cid)
+        if parsed is None:
+            raise NotFound(f"{cid!r} is not a citation id (they look like DOC:START-END:VERSION)")
+        doc_id, start, end, version = parsed
+        snap = self._require()
+        info = snap.documents.get(doc_id)
+        if info is None:
+            raise NotFound(f"citation {cid!r} points to document {doc_id!r}, which is not in the index")
+        text = snap.document_text(doc_id)
+        if not info.sha256.startswith(version):
+            raise Gone(
+                f"document {doc_id!r} changed since this citation was made; the span may no longer hold the quote",
+                details={"doc_id": doc_id, "current_version": info.sha256[:12], "title": info.title},
+            )
+        if end > len(text):
+            raise NotFound(f"citation {cid!r} is outside document {doc_id!r}")
+        quote = verify_quote(text, start, end, Span(start, end).of(text))
+        lo, hi = max(0, start - context_chars), min(len(text), end + context_chars)
+        return {
+            "citation_id": cid, "doc_id": doc_id, "title": info.title, "quote": quote, "start": start, "end": end,
+            "context_before": text[lo:start], "context_after": text[end:hi], "context_start": lo,
+        }
+
+    def health(self) -> dict:
+        snap = self.snapshot()
+        return {
+            "status": "ok",
+            "documents": len(snap.documents) if snap else 0,
+            "chunks": snap.chunk_count if snap else 0,
+            "model": self.embedder.name,
+            "backend": self.embedder.backend,
+            "index": snap.generation if snap else None,
+        }
+
+
+def structure_of(doc: Document) -> dict:
+    """The document's structure as stored with it (spans only; the text is stored once)."""
+    return {
+        "title_span": [doc.title_span.start, doc.title_span.end] if doc.title_span else None,
+        "blocks": [[b.kind, b.span.start, b.span.end, b.section] for b in doc.blocks],
+        "cruft": [[c.start, c.end] for c in doc.cruft],
+        "references": {k: [v.start, v.end] for k, v in doc.references.items()},
+    }
+
+
+__all__ = ["Bot", "BotError", "IngestReport"]

@@ -1,0 +1,460 @@
+"""The index on disk: metadata (SQLite), vectors (FAISS) and the lexical index (BM25), written atomically.
+
+Every write builds a complete new generation directory next to the current one and then switches the
+`CURRENT` pointer with an atomic rename, so a crash at any point leaves either the old index or the new
+one, never a mix. Readers hold an immutable `Snapshot`; a write returns a new one.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import shutil
+import sqlite3
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import bm25s
+import faiss
+import numpy as np
+import Stemmer
+
+from bot.errors import Busy, IndexUnusable
+from bot.spans import Span
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+LOCK = ".lock"
+HNSW_THRESHOLD = 200_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY, title TEXT NOT NULL, sha256 TEXT NOT NULL, source TEXT NOT NULL,
+    text TEXT NOT NULL, structure TEXT NOT NULL, chars INTEGER NOT NULL, chunks INTEGER NOT NULL,
+    ingested_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL, ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, kind TEXT NOT NULL, section TEXT NOT NULL,
+    text TEXT NOT NULL, sentences TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS facts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL, payload TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS facts_doc ON facts(doc_id);
+"""
+
+_stemmer = Stemmer.Stemmer("english")
+
+
+def lexical_tokens(texts: Sequence[str]) -> list[list[str]]:
+    """The one tokenizer of the lexical index, used for chunks and queries alike."""
+    return bm25s.tokenize(list(texts), stemmer=_stemmer, return_ids=False, show_progress=False)
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    doc_id: str
+    title: str
+    sha256: str
+    chars: int
+    chunks: int
+    source: str
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    vid: int
+    doc_id: str
+    ordinal: int
+    span: Span
+    kind: str
+    section: str
+    text: str
+    sentences: tuple[Span, ...]
+
+
+@dataclass
+class DocumentWrite:
+    """Everything one document contributes to the index; replaces whatever the document had before."""
+
+    doc_id: str
+    title: str
+    sha256: str
+    source: str
+    text: str
+    structure: dict
+    chunks: list  # of bot.chunking.Chunk
+    vectors: np.ndarray
+    sentence_vectors: np.ndarray  # one row per sentence of every chunk, in chunk order
+    facts: list[dict]
+
+
+class Snapshot:
+    """A loaded, immutable generation of the index. Safe to share between threads."""
+
+    def __init__(self, path: Path, manifest: dict, conn: sqlite3.Connection, vectors: np.ndarray,
+                 faiss_index, bm25: bm25s.BM25 | None, documents: dict[str, DocumentInfo],
+                 chunk_doc: np.ndarray, chunk_rowid: np.ndarray, doc_ids: list[str],
+                 sentence_vectors: np.ndarray, chunk_first_sentence: np.ndarray):
+        self.path = path
+        self.manifest = manifest
+        self._conn = conn
+        self._conn_lock = threading.Lock()
+        self.vectors = vectors
+        self.faiss = faiss_index
+        self.bm25 = bm25
+        self.documents = documents
+        self.chunk_doc = chunk_doc
+        self.chunk_rowid = chunk_rowid
+        self.doc_ids = doc_ids
+        self.sentence_vectors = sentence_vectors
+        self.chunk_first_sentence = chunk_first_sentence
+        self.idf = _idf(bm25) if bm25 is not None else {}
+        self._text_cache: OrderedDict[str, str] = OrderedDict()
+        self._chunk_cache: OrderedDict[int, ChunkRecord] = OrderedDict()
+
+    @property
+    def generation(self) -> str:
+        return self.path.name
+
+    @property
+    def chunk_count(self) -> int:
+        return int(self.chunk_rowid.shape[0])
+
+    def _query(self, sql: str, args: Iterable = ()) -> list[tuple]:
+        with self._conn_lock:
+            return self._conn.execute(sql, tuple(args)).fetchall()
+
+    def document_text(self, doc_id: str) -> str:
+        if doc_id in self._text_cache:
+            self._text_cache.move_to_end(doc_id)
+            return self._text_cache[doc_id]
+        rows = self._query("SELECT text FROM documents WHERE doc_id = ?", (doc_id,))
+        if not rows:
+            raise KeyError(doc_id)
+        self._text_cache[doc_id] = rows[0][0]
+        if len(self._text_cache) > 256:
+            self._text_cache.popitem(last=False)
+        return rows[0][0]
+
+    def document_structure(self, doc_id: str) -> dict:
+        rows = self._query("SELECT structure FROM documents WHERE doc_id = ?", (doc_id,))
+        if not rows:
+            raise KeyError(doc_id)
+        return json.loads(rows[0][0])
+
+    def chunk(self, vid: int) -> ChunkRecord:
+        hit = self._chunk_cache.get(vid)
+        if hit is not None:
+            return hit
+        rowid = int(self.chunk_rowid[vid])
+        (doc_id, ordinal, start, end, kind, section, text, sentences), = self._query(
+            'SELECT doc_id, ordinal, start, "end", kind, section, text, sentences FROM chunks WHERE id = ?', (rowid,)
+        )
+        rec = ChunkRecord(vid, doc_id, ordinal, Span(start, end), kind, section, text,
+                          tuple(Span(a, b) for a, b in json.loads(sentences)))
+        self._chunk_cache[vid] = rec
+        if len(self._chunk_cache) > 4096:
+            self._chunk_cache.popitem(last=False)
+        return rec
+
+    def chunks_of(self, doc_id: str) -> list[ChunkRecord]:
+        idx = self.doc_ids.index(doc_id) if doc_id in self.documents else -1
+        return [self.chunk(int(v)) for v in np.nonzero(self.chunk_doc == idx)[0]]
+
+    def facts(self, doc_id: str | None = None) -> list[dict]:
+        if doc_id is None:
+            rows = self._query("SELECT payload FROM facts ORDER BY id")
+        else:
+            rows = self._query("SELECT payload FROM facts WHERE doc_id = ? ORDER BY id", (doc_id,))
+        return [json.loads(r[0]) for r in rows]
+
+    def dense_search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k chunk vids by inner product with unit `query` vectors (shape [n, dim])."""
+        if self.chunk_count == 0:
+            return np.zeros((len(query), 0), dtype=np.float32), np.zeros((len(query), 0), dtype=np.int64)
+        k = min(k, self.chunk_count)
+        scores, ids = self.faiss.search(np.ascontiguousarray(query, dtype=np.float32), k)
+        return scores, ids
+
+    def lexical_scores(self, query: str) -> np.ndarray:
+        """BM25 score of every chunk for `query` (zeros where no query term occurs)."""
+        if self.bm25 is None or self.chunk_count == 0:
+            return np.zeros(self.chunk_count, dtype=np.float32)
+        tokens = [t for t in lexical_tokens([query])[0] if t in self.bm25.vocab_dict]
+        if not tokens:
+            return np.zeros(self.chunk_count, dtype=np.float32)
+        return self.bm25.get_scores(tokens)
+
+    def close(self) -> None:
+        with self._conn_lock:
+            self._conn.close()
+
+
+class IndexStore:
+    """Owns one index directory: loading the current generation and writing new ones."""
+
+    def __init__(self, root: Path, *, identity: dict, dim: int | None = None):
+        self.root = Path(root)
+        self.identity = identity
+        self.dim = dim
+
+    def exists(self) -> bool:
+        return (self.root / CURRENT).exists()
+
+    def load(self) -> Snapshot | None:
+        """The current generation, or None for an empty index. Raises IndexUnusable if it is damaged."""
+        pointer = self.root / CURRENT
+        if not pointer.exists():
+            return None
+        name = pointer.read_text().strip()
+        path = self.root / name
+        how = f"rebuild it: delete {self.root} and run `citebot ingest seeds/ --index {self.root}`"
+        try:
+            manifest = json.loads((path / "manifest.json").read_text())
+        except (OSError, ValueError) as exc:
+            raise IndexUnusable(f"index at {self.root} is unreadable ({exc}); {how}") from None
+        if manifest.get("format") != FORMAT_VERSION:
+            raise IndexUnusable(f"index at {self.root} has format {manifest.get('format')}, expected {FORMAT_VERSION}; {how}")
+        built = manifest.get("embedding", {})
+        if built.get("fingerprint") != self.identity.get("fingerprint") or built.get("backend") != self.identity.get("backend"):
+            raise IndexUnusable(
+                f"index at {self.root} was built with model {built.get('model')} ({built.get('backend')}, "
+                f"{built.get('fingerprint')}) but the configured embedder is {self.identity.get('model')} "
+                f"({self.identity.get('backend')}, {self.identity.get('fingerprint')}); {how}"
+            )
+        try:
+            return self._open(path, manifest)
+        except IndexUnusable:
+            raise
+        except Exception as exc:  # a damaged file can fail anywhere inside numpy, faiss or sqlite
+            raise IndexUnusable(f"index at {self.root} is damaged ({type(exc).__name__}: {exc}); {how}") from None
+
+    def _open(self, path: Path, manifest: dict) -> Snapshot:
+        how = f"delete {self.root} and run `citebot ingest seeds/ --index {self.root}`"
+        conn = sqlite3.connect(f"file:{path / 'meta.sqlite'}?mode=ro", uri=True, check_same_thread=False)
+        if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            raise IndexUnusable(f"index metadata at {path} is corrupt; {how}")
+        docs = {}
+        for doc_id, title, sha, chars, n, source in conn.execute(
+            "SELECT doc_id, title, sha256, chars, chunks, source FROM documents ORDER BY doc_id"
+        ):
+            docs[doc_id] = DocumentInfo(doc_id, title, sha, chars, n, source)
+        doc_ids = list(docs)
+        pos = {d: i for i, d in enumerate(doc_ids)}
+        rows = conn.execute("SELECT id, doc_id, json_array_length(sentences) FROM chunks ORDER BY id").fetchall()
+        chunk_rowid = np.array([r[0] for r in rows], dtype=np.int64)
+        chunk_doc = np.array([pos[r[1]] for r in rows], dtype=np.int32)
+        counts = np.array([r[2] for r in rows], dtype=np.int64)
+        first_sentence = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        vectors = np.load(path / "vectors.npy", mmap_mode="r")
+        sentence_vectors = np.load(path / "sentences.npy", mmap_mode="r")
+        if sentence_vectors.shape[0] != int(first_sentence[-1]):
+            raise IndexUnusable(f"index at {path}: sentence vectors do not match the chunks; {how}")
+        dim = manifest["embedding"].get("dim")
+        if vectors.ndim != 2 or vectors.shape[0] != len(rows) or (len(rows) and vectors.shape[1] != dim):
+            raise IndexUnusable(
+                f"index at {path}: {vectors.shape} vectors for {len(rows)} chunks of dimension {dim}; {how}"
+            )
+        index = faiss.read_index(str(path / "vectors.faiss"))
+        if index.ntotal != len(rows) or (len(rows) and index.d != dim):
+            raise IndexUnusable(f"index at {path}: FAISS holds {index.ntotal} vectors for {len(rows)} chunks; {how}")
+        bm25 = None
+        if rows:
+            bm25 = bm25s.BM25.load(str(path / "bm25"), show_progress=False, verbosity=0)
+            if bm25.scores["num_docs"] != len(rows):
+                raise IndexUnusable(f"index at {path}: lexical index does not match its chunks; {how}")
+        return Snapshot(path, manifest, conn, vectors, index, bm25, docs, chunk_doc, chunk_rowid, doc_ids,
+                        sentence_vectors, first_sentence)
+
+    def write(self, base: Snapshot | None, *, upserts: Sequence[DocumentWrite], removals: Sequence[str]) -> Snapshot:
+        """Build the next generation from `base` plus changes and make it current, atomically."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with _WriterLock(self.root / LOCK):
+            current = self._current_name()
+            if base is not None and current is not None and base.generation != current:
+                raise Busy("the index changed while this write was prepared (another writer); try again")
+            tmp = self.root / f".tmp-{uuid.uuid4().hex}"
+            tmp.mkdir()
+            try:
+                manifest = self._build(tmp, base, upserts, removals)
+                _fsync_dir(tmp)
+                final = self.root / f"gen-{time.time_ns():020d}"
+                os.rename(tmp, final)
+                _fsync_dir(self.root)
+                pointer_tmp = self.root / f".{CURRENT}.{uuid.uuid4().hex}"
+                pointer_tmp.write_text(final.name)
+                _fsync_file(pointer_tmp)
+                os.replace(pointer_tmp, self.root / CURRENT)
+                _fsync_dir(self.root)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+            self._collect_garbage(keep={final.name})
+            return self._open(final, manifest)
+
+    def _current_name(self) -> str | None:
+        pointer = self.root / CURRENT
+        return pointer.read_text().strip() if pointer.exists() else None
+
+    def _build(self, tmp: Path, base: Snapshot | None, upserts: Sequence[DocumentWrite], removals: Sequence[str]) -> dict:
+        db = tmp / "meta.sqlite"
+        conn = sqlite3.connect(db)
+        try:
+            if base is not None:
+                src = sqlite3.connect(f"file:{base.path / 'meta.sqlite'}?mode=ro", uri=True)
+                src.backup(conn)
+                src.close()
+            conn.executescript(_SCHEMA)
+            gone = set(removals) | {u.doc_id for u in upserts}
+            with conn:
+                for doc_id in gone:
+                    for table in ("documents", "chunks", "facts"):
+                        conn.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
+                now = time.time()
+                for u in upserts:
+                    conn.execute(
+                        "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?)",
+                        (u.doc_id, u.title, u.sha256, u.source, u.text, json.dumps(u.structure), len(u.text),
+                         len(u.chunks), now),
+                    )
+                    conn.executemany(
+                        'INSERT INTO chunks (doc_id, ordinal, start, "end", kind, section, text, sentences) '
+                        "VALUES (?,?,?,?,?,?,?,?)",
+                        [(u.doc_id, c.ordinal, c.span.start, c.span.end, c.kind, c.section, c.text,
+                          json.dumps([[s.start, s.end] for s in c.sentences])) for c in u.chunks],
+                    )
+                    conn.executemany(
+                        "INSERT INTO facts (doc_id, payload) VALUES (?, ?)",
+                        [(u.doc_id, json.dumps(f, ensure_ascii=False)) for f in u.facts],
+                    )
+            texts = [r[0] for r in conn.execute("SELECT text FROM chunks ORDER BY id")]
+            n_docs = conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+        finally:
+            conn.close()
+
+        dim = self.dim or (base.manifest["embedding"]["dim"] if base is not None else None)
+        parts, sentence_parts = [], []
+        if base is not None and base.chunk_count:
+            gone_idx = [i for i, d in enumerate(base.doc_ids) if d in gone]
+            keep = ~np.isin(base.chunk_doc, gone_idx)
+            parts.append(np.asarray(base.vectors[keep], dtype=np.float32))
+            counts = np.diff(base.chunk_first_sentence)
+            sentence_parts.append(np.asarray(base.sentence_vectors[np.repeat(keep, counts)], dtype=np.float32))
+        for u in upserts:
+            if len(u.sentence_vectors) != sum(len(c.sentences) for c in u.chunks):
+                raise ValueError(f"{u.doc_id}: sentence vectors do not match its chunks' sentences")
+            if len(u.sentence_vectors):
+                sentence_parts.append(np.asarray(u.sentence_vectors, dtype=np.float32))
+            if len(u.chunks) != len(u.vectors):
+                raise ValueError(f"{u.doc_id}: {len(u.chunks)} chunks but {len(u.vectors)} vectors")
+            if len(u.vectors):
+                parts.append(np.asarray(u.vectors, dtype=np.float32))
+                dim = u.vectors.shape[1]
+        dim = dim or 0
+        vectors = np.concatenate(parts) if parts else np.zeros((0, dim), dtype=np.float32)
+        if vectors.shape[0] != len(texts):
+            raise ValueError(f"{vectors.shape[0]} vectors for {len(texts)} chunks")
+        sentence_vectors = np.concatenate(sentence_parts) if sentence_parts else np.zeros((0, dim), dtype=np.float32)
+        for name, array in (("vectors.npy", vectors), ("sentences.npy", sentence_vectors)):
+            with open(tmp / name, "wb") as f:
+                np.save(f, array)
+                _fsync_handle(f)
+        index = build_faiss(vectors, dim)
+        faiss.write_index(index, str(tmp / "vectors.faiss"))
+        _fsync_file(tmp / "vectors.faiss")
+        if texts:
+            bm25 = bm25s.BM25()
+            bm25.index(lexical_tokens(texts), show_progress=False)
+            bm25.save(str(tmp / "bm25"), show_progress=False)
+            for f in (tmp / "bm25").iterdir():
+                _fsync_file(f)
+        _fsync_file(db)
+        manifest = {
+            "format": FORMAT_VERSION,
+            "embedding": {**self.identity, "dim": dim},
+            "documents": n_docs,
+            "chunks": len(texts),
+            "faiss": type(index).__name__,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "versions": {"faiss": faiss.__version__, "bm25s": bm25s.__version__},
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
+        _fsync_file(tmp / "manifest.json")
+        return manifest
+
+    def _collect_garbage(self, keep: set[str]) -> None:
+        for child in self.root.iterdir():
+            if child.name in keep or child.name in (CURRENT, LOCK):
+                continue
+            if child.is_dir() and (child.name.startswith("gen-") or child.name.startswith(".tmp-")):
+                shutil.rmtree(child, ignore_errors=True)
+            elif child.name.startswith(f".{CURRENT}."):
+                child.unlink(missing_ok=True)
+
+
+def _idf(bm25: bm25s.BM25) -> dict[str, float]:
+    """BM25 inverse document frequency of every indexed token (rarer tokens weigh more)."""
+    n = bm25.scores["num_docs"]
+    df = np.diff(bm25.scores["indptr"])
+    return {t: float(np.log(1 + (n - df[i] + 0.5) / (df[i] + 0.5))) for t, i in bm25.vocab_dict.items() if i < len(df)}
+
+
+def build_faiss(vectors: np.ndarray, dim: int):
+    """Exact inner-product search for small corpora; HNSW past HNSW_THRESHOLD vectors."""
+    n = vectors.shape[0]
+    if n >= HNSW_THRESHOLD:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = 64
+    else:
+        index = faiss.IndexFlatIP(dim)
+    if n:
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+class _WriterLock:
+    """Exclusive, cross-process lock: two writers never build on the same base at once."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.fd: int | None = None
+
+    def __enter__(self) -> "_WriterLock":
+        self.fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o644)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+
+
+def _fsync_handle(f) -> None:
+    f.flush()
+    os.fsync(f.fileno())
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    _fsync_file(path)
