@@ -17,7 +17,7 @@ from bot.spans import Span, strip_span
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 
-_LEADING_MARKERS = re.compile(r"^(?:\s*\[\d{1,4}\])+")
+_LEADING_MARKERS = re.compile(r"(?:\s*\[\d{1,4}\])+")
 _HAS_WORD = re.compile(r"\w")
 
 

@@ -22,6 +22,7 @@ from bot.store import Snapshot, lexical_tokens
 LEXICAL_WEIGHT = 0.5  # share of normalised BM25 in the chunk score; the rest is cosine similarity
 TOP_CHUNKS = 15
 W_CHUNK, W_COVERAGE, W_DENSE, W_TYPE = 0.1, 0.5, 0.6, 0.05
+TITLE_COVERAGE = True  # a question term in the document title or section heading counts as covered
 RELATED_PENALTY = 0.85  # blurbs about other pages ("Related articles") rank below the page's own text
 
 _NUMBER = re.compile(
@@ -119,8 +120,11 @@ class Retriever:
             sent_texts = [s.of(text) for s in chunk.sentences]
             sent_terms = lexical_tokens(sent_texts)
             penalty = RELATED_PENALTY if chunk.kind == "related" else 1.0
+            context = set()
+            if TITLE_COVERAGE:
+                context = set(lexical_tokens([f"{snap.documents[chunk.doc_id].title} {chunk.section}"])[0])
             for pos, (span, toks, sim, body) in enumerate(zip(chunk.sentences, sent_terms, dense, sent_texts)):
-                coverage = sum(weights[t] for t in terms.intersection(toks)) / total
+                coverage = sum(weights[t] for t in terms.intersection(context.union(toks))) / total
                 typed = 1.0 if holds_type(body, kind) else 0.0
                 score = penalty * (W_CHUNK * float(chunk_score) + W_COVERAGE * coverage + W_DENSE * float(sim) + W_TYPE * typed)
                 out.append(ScoredSentence(int(vid), pos, chunk.doc_id, span, score, coverage, float(sim), float(chunk_score)))

@@ -59,7 +59,8 @@ _stemmer = Stemmer.Stemmer("english")
 
 def lexical_tokens(texts: Sequence[str]) -> list[list[str]]:
     """The one tokenizer of the lexical index, used for chunks and queries alike."""
-    return bm25s.tokenize(list(texts), stemmer=_stemmer, return_ids=False, show_progress=False)
+    return bm25s.tokenize(list(texts), stemmer=_stemmer, return_ids=False, show_progress=False,
+                          token_pattern=r"(?u)\b(?:\w\w+|\d)\b")
 
 
 @dataclass(frozen=True)

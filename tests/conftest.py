@@ -1,0 +1,95 @@
+"""The real model and a real index, built once per test session from a temporary copy of seeds/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from bot.api import create_app  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.service import Bot  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture(scope="session")
+def seeds_copy(tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("seeds")
+    for f in SEEDS.iterdir():
+        shutil.copy(f, target / f.name)
+    return target
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory, seeds_copy) -> Settings:
+    return Settings(index_dir=tmp_path_factory.mktemp("index"), seeds_dir=seeds_copy)
+
+
+@pytest.fixture(scope="session")
+def bot(settings, seeds_copy) -> Bot:
+    b = Bot(settings)
+    report = b.ingest([seeds_copy])
+    assert not report.rejected, report.rejected
+    return b
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """A real uvicorn server on 127.0.0.1 in a background thread."""
+
+    def __init__(self, app):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> "LiveServer":
+        self.thread.start()
+        deadline = time.time() + 60
+        while not self.server.started:
+            if time.time() > deadline or not self.thread.is_alive():
+                raise RuntimeError("server did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server(bot, settings):
+    with LiveServer(create_app(settings, bot=bot)) as live:
+        yield live
+
+
+@pytest.fixture()
+def client(server):
+    with httpx.Client(base_url=server.url, timeout=60) as c:
+        yield c
+
+
+def make_bot(tmp_path: Path, shared: Bot, **overrides) -> Bot:
+    """A Bot with its own index directory that reuses the session's loaded model."""
+    b = Bot(Settings(index_dir=tmp_path / "index", seeds_dir=tmp_path / "seeds", **overrides))
+    b.embedder = shared.embedder
+    b.retriever = type(shared.retriever)(shared.embedder)
+    b.store.identity = shared.embedder.identity()
+    return b
