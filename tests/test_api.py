@@ -1,0 +1,116 @@
+"""The HTTP contract, against a real uvicorn server on 127.0.0.1."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+
+ASK_KEYS = {"question", "answer", "mode", "confidence", "passages", "facts", "conversation_id"}
+PASSAGE_KEYS = {"citation_id", "doc_id", "title", "quote", "start", "end", "score", "section"}
+
+
+def assert_error(resp, status: int, code: str | None = None) -> dict:
+    assert resp.status_code == status, resp.text
+    body = resp.json()
+    assert set(body) == {"error"} and {"code", "message"} <= set(body["error"])
+    assert body["error"]["message"]
+    if code:
+        assert body["error"]["code"] == code
+    return body["error"]
+
+
+def test_ask_returns_verified_quotes(client):
+    resp = client.post("/ask", json={"question": "Who led the raid on Dioura according to JNIM?"})
+    assert resp.status_code == 200
+    body = resp.json()
+    assert set(body) == ASK_KEYS
+    assert body["mode"] == "passage" and 0 <= body["confidence"] <= 1 and body["conversation_id"]
+    assert 1 <= len(body["passages"]) <= 5
+    for p in body["passages"]:
+        assert set(p) == PASSAGE_KEYS
+        doc = client.get(f"/documents/{quote(p['doc_id'])}").json()
+        assert doc["text"][p["start"] : p["end"]] == p["quote"]
+    scores = [p["score"] for p in body["passages"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_top_k_and_conversation_id_round_trip(client):
+    body = client.post("/ask", json={"question": "When did the Sokolo attack happen?", "top_k": 2,
+                                     "conversation_id": "abc-123"}).json()
+    assert len(body["passages"]) <= 2 and body["conversation_id"] == "abc-123"
+
+
+def test_unanswerable_question_abstains_with_related_reading(client):
+    body = client.post("/ask", json={"question": "What is the boiling point of mercury in kelvin?"}).json()
+    assert body["mode"] == "none" and "do not answer" in body["answer"]
+    assert isinstance(body["passages"], list)
+
+
+def test_documents_listing_and_exact_text(client, seeds_copy):
+    docs = client.get("/documents").json()
+    assert {d["doc_id"] for d in docs} == {p.stem for p in seeds_copy.iterdir()}
+    for d in docs:
+        assert {"doc_id", "title", "chars", "chunks"} <= set(d) and d["chunks"] > 0
+        full = client.get(f"/documents/{quote(d['doc_id'])}").json()
+        assert full["text"] == (seeds_copy / f"{d['doc_id']}.txt").read_text(encoding="utf-8")
+        assert d["chars"] == len(full["text"])
+
+
+def test_citation_lookup(client):
+    p = client.post("/ask", json={"question": "Who was the captain at the Sokolo base?"}).json()["passages"][0]
+    c = client.get(f"/citations/{quote(p['citation_id'], safe='')}").json()
+    assert c["quote"] == p["quote"] and (c["start"], c["end"]) == (p["start"], p["end"])
+    text = client.get(f"/documents/{quote(p['doc_id'])}").json()["text"]
+    assert text[c["context_start"] : c["end"]] == c["context_before"] + c["quote"]
+
+
+def test_health_and_openapi(client):
+    h = client.get("/health").json()
+    assert h["status"] == "ok" and h["documents"] == 5 and h["chunks"] > 0 and h["model"]
+    assert client.get("/docs").status_code == 200
+    assert "/ask" in client.get("/openapi.json").json()["paths"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "code"),
+    [
+        ({"question": ""}, 400, "bad_request"),
+        ({"question": "   \n "}, 400, "bad_request"),
+        ({"question": "x" * 5000}, 400, "bad_request"),
+        ({"question": "ok?", "top_k": 0}, 422, "invalid_request"),
+        ({"question": "ok?", "top_k": 21}, 422, "invalid_request"),
+        ({"question": 42}, 422, "invalid_request"),
+        ({}, 422, "invalid_request"),
+        ({"question": "ok?", "unexpected": 1}, 422, "invalid_request"),
+    ],
+)
+def test_bad_questions_get_clear_4xx(client, payload, status, code):
+    assert_error(client.post("/ask", json=payload), status, code)
+
+
+def test_malformed_and_oversized_bodies(client):
+    assert_error(client.post("/ask", content=b"{not json", headers={"content-type": "application/json"}), 400, "malformed_json")
+    assert_error(client.post("/ask", content=b"\xff\xfe\x00", headers={"content-type": "application/json"}), 400)
+    assert_error(client.post("/ask", content=b"x" * 200_000, headers={"content-type": "application/json"}), 413, "too_large")
+
+
+def test_unknown_ids_are_404(client):
+    assert_error(client.get("/documents/no-such-doc"), 404, "not_found")
+    assert_error(client.get("/documents/..%2F..%2Fetc%2Fpasswd"), 404)
+    assert_error(client.get("/citations/garbage"), 404, "not_found")
+    assert_error(client.get("/citations/nodoc:1-5:abcdef"), 404, "not_found")
+    assert_error(client.get("/nowhere"), 404, "not_found")
+
+
+def test_stale_citation_is_410(client):
+    p = client.post("/ask", json={"question": "When did the raid on Dioura happen?"}).json()["passages"][0]
+    doc_id, rng, _ = p["citation_id"].rsplit(":", 2)
+    err = assert_error(client.get(f"/citations/{quote(f'{doc_id}:{rng}:000000000000', safe='')}"), 410, "gone")
+    assert err["details"]["doc_id"] == doc_id and err["details"]["current_version"]
+
+
+def test_server_keeps_serving_after_bad_input(client):
+    for _ in range(3):
+        client.post("/ask", content=b"]]]", headers={"content-type": "application/json"})
+    assert client.get("/health").status_code == 200

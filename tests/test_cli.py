@@ -1,0 +1,61 @@
+"""The `citebot` command, run as a user would run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ENV = {**os.environ, "HF_HUB_OFFLINE": "1"}
+
+
+def citebot(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, env=ENV, timeout=timeout)
+
+
+@pytest.mark.parametrize("sub", ["", "ingest", "remove", "ask", "serve", "eval"])
+def test_help_everywhere(sub):
+    out = citebot(*([sub] if sub else []), "--help")
+    assert out.returncode == 0 and "usage: citebot" in out.stdout
+    if sub:
+        assert "--index" in out.stdout
+
+
+def test_ask_json_matches_the_api_body(bot, settings, client):
+    question = "Who commanded the Malian company defending Dioura?"
+    out = citebot("ask", "--index", str(settings.index_dir), "--json", question)
+    assert out.returncode == 0, out.stderr
+    cli_body = json.loads(out.stdout)
+    api_body = client.post("/ask", json={"question": question}).json()
+    for body in (cli_body, api_body):
+        body.pop("conversation_id")
+    assert cli_body == api_body
+
+
+def test_ingest_remove_and_errors(tmp_path):
+    index = str(tmp_path / "index")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "post.txt").write_text("Attack on Post Nine\n\nOn May 3, 2020, rebels attacked Post Nine, killing four guards.\n")
+    (docs / "junk.txt").write_bytes(b"\x00\x00binary")
+    out = citebot("ingest", "--index", index, "-q", str(docs))
+    assert out.returncode == 0, out.stderr
+    assert "added      post" in out.stdout and "junk.txt" in out.stderr and "binary" in out.stderr
+    again = citebot("ingest", "--index", index, "-q", str(docs))
+    assert "unchanged  post" in again.stdout
+    gone = citebot("remove", "--index", index, "post")
+    assert gone.returncode == 0 and "removed post" in gone.stdout
+    missing = citebot("remove", "--index", index, "post")
+    assert missing.returncode == 2 and "no document" in missing.stderr and "Traceback" not in missing.stderr
+    empty = citebot("ask", "--index", index, "   ")
+    assert empty.returncode == 2 and "question is empty" in empty.stderr
+
+
+def test_eval_prints_the_table(settings, bot):
+    dev = os.path.join(os.path.dirname(__file__), "dev_questions.jsonl")
+    out = citebot("eval", "--index", str(settings.index_dir), dev)
+    assert out.returncode == 0, out.stderr
+    assert "hit@1" in out.stdout and "overall" in out.stdout and "quotes_verified" in out.stdout
