@@ -110,9 +110,8 @@ def _score(by_pos: dict, vid: int, pos: int) -> float:
 
 
 def _joinable(text: str, left: Span, right: Span) -> bool:
-    """Two sentences share a quote only if just whitespace, and no paragraph break, lies between them."""
-    gap = text[left.end : right.start]
-    return not gap.strip() and gap.count("\n") < 2
+    """Two sentences of one chunk share a quote only if nothing but whitespace lies between them."""
+    return not text[left.end : right.start].strip()
 
 
 def _clip(text: str, span: Span, max_chars: int) -> Span:

@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     )
     quote_max_chars: int = Field(400, ge=80, le=2000, description="Longest quote returned as evidence.")
     min_confidence: float = Field(
-        0.35, ge=0.0, le=1.0, description="Below this confidence the bot abstains instead of answering."
+        0.42, ge=0.0, le=1.0, description="Below this confidence the bot abstains instead of answering."
     )
     max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
     max_request_bytes: int = Field(64_000, ge=1024, description="Largest JSON request body accepted.")

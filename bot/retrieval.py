@@ -16,14 +16,15 @@ import numpy as np
 
 from bot.embedding import Embedder
 from bot.spans import Span
-from bot.store import Snapshot, lexical_tokens
+from bot.store import Snapshot, lexical_tokens, query_terms
 
 # Chosen on SQuAD dev questions 1001-2000 (seed-0 shuffle), disjoint from the 1,000 reported ones.
 LEXICAL_WEIGHT = 0.5  # share of normalised BM25 in the chunk score; the rest is cosine similarity
 TOP_CHUNKS = 15
 W_CHUNK, W_COVERAGE, W_DENSE, W_TYPE = 0.1, 0.5, 0.6, 0.05
 TITLE_COVERAGE = True  # a question term in the document title or section heading counts as covered
-RELATED_PENALTY = 0.85  # blurbs about other pages ("Related articles") rank below the page's own text
+# Blurbs about other pages ("Related articles") and reference-list entries rank below the page's own text.
+KIND_PENALTY = {"related": 0.85, "reference": 0.8}
 
 _NUMBER = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
@@ -35,10 +36,13 @@ _DATE = re.compile(
     r"November|December)\b|\bcentury\b|\b\d{1,2}\s?(?:am|pm)\b|\b\d{1,2}:\d{2}\b"
 )
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+")
+_PLACE = re.compile(r"\b(?:in|near|at|outside|from|of)\s+(?:the\s+)?[A-Z][a-z]+")
+_REASON = re.compile(r"\b(?:because|in response to|due to|as revenge|in retaliation|in order to|so that|owing to|"
+                     r"as a result of|reason|motivated|to protest|aimed at)\b", re.IGNORECASE)
 
 
 def question_type(question: str) -> str:
-    """'number', 'date', 'person' or 'other': what kind of thing would answer the question."""
+    """'number', 'date', 'person', 'place', 'reason' or 'other': what kind of thing would answer it."""
     q = question.lower()
     if re.search(r"\bhow (?:many|much|long|large|big|old|far|tall|high)\b|\bwhat (?:percentage|number|amount)\b"
                  r"|\bdeath toll\b|\bcasualt", q):
@@ -47,6 +51,10 @@ def question_type(question: str) -> str:
         return "date"
     if re.search(r"\bwho\b|\bwhose\b|\bwhom\b", q):
         return "person"
+    if re.search(r"\bwhere\b|\bwhat (?:town|city|village|country|region|place)\b", q):
+        return "place"
+    if re.search(r"\bwhy\b|\bwhat (?:was|were) the (?:reason|motive|cause)", q):
+        return "reason"
     return "other"
 
 
@@ -57,6 +65,10 @@ def holds_type(text: str, kind: str) -> bool:
         return bool(_DATE.search(text))
     if kind == "person":
         return bool(_NAME.search(text))
+    if kind == "place":
+        return bool(_PLACE.search(text))
+    if kind == "reason":
+        return bool(_REASON.search(text))
     return False
 
 
@@ -100,7 +112,7 @@ class Retriever:
         return vec
 
     def retrieve(self, snap: Snapshot, question: str, *, doc_filter: set[str] | None = None) -> Retrieval:
-        terms = frozenset(lexical_tokens([question])[0])
+        terms = frozenset(query_terms(question))
         if snap.chunk_count == 0:
             return Retrieval(question, [], terms)
         qvec = self.embed_question(question)
@@ -119,7 +131,7 @@ class Retriever:
             dense = svecs @ qvec
             sent_texts = [s.of(text) for s in chunk.sentences]
             sent_terms = lexical_tokens(sent_texts)
-            penalty = RELATED_PENALTY if chunk.kind == "related" else 1.0
+            penalty = KIND_PENALTY.get(chunk.kind, 1.0)
             context = set()
             if TITLE_COVERAGE:
                 context = set(lexical_tokens([f"{snap.documents[chunk.doc_id].title} {chunk.section}"])[0])

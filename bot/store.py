@@ -55,12 +55,21 @@ CREATE INDEX IF NOT EXISTS facts_doc ON facts(doc_id);
 """
 
 _stemmer = Stemmer.Stemmer("english")
+# Words that carry no content in a question ("how many", "when did", "what was"); stemmed like the index.
+_QUESTION_STOPWORDS = frozenset(
+    _stemmer.stemWords(sorted(set(bm25s.stopwords.STOPWORDS_EN_PLUS) | {"many", "much", "whose", "whom"}))
+)
 
 
 def lexical_tokens(texts: Sequence[str]) -> list[list[str]]:
     """The one tokenizer of the lexical index, used for chunks and queries alike."""
     return bm25s.tokenize(list(texts), stemmer=_stemmer, return_ids=False, show_progress=False,
                           token_pattern=r"(?u)\b(?:\w\w+|\d)\b")
+
+
+def query_terms(question: str) -> list[str]:
+    """The content terms of a question: lexical tokens less question words and function words."""
+    return [t for t in lexical_tokens([question])[0] if t not in _QUESTION_STOPWORDS]
 
 
 @dataclass(frozen=True)
@@ -193,7 +202,7 @@ class Snapshot:
         """BM25 score of every chunk for `query` (zeros where no query term occurs)."""
         if self.bm25 is None or self.chunk_count == 0:
             return np.zeros(self.chunk_count, dtype=np.float32)
-        tokens = [t for t in lexical_tokens([query])[0] if t in self.bm25.vocab_dict]
+        tokens = [t for t in query_terms(query) if t in self.bm25.vocab_dict]
         if not tokens:
             return np.zeros(self.chunk_count, dtype=np.float32)
         return self.bm25.get_scores(tokens)
