@@ -89,28 +89,11 @@ class Bot:
         self.retriever.embed_question("warm up")
 
     def ensure_index(self, *, progress: bool = False) -> IngestReport | None:
-        """Build the index from the seeds folder when it is empty or the seeds changed since."""
+        """Bring the index up to date with the seeds folder: builds it when empty, re-indexes changed files.
+        Unchanged files are skipped by content hash, so an up-to-date index costs only a read of the seeds."""
         seeds = self.settings.seeds_dir
         if not seeds.is_dir():
             return None
-        snap = self.snapshot()
-        if snap is not None and snap.documents:
-            stale = False
-            for path in iter_files([seeds]):
-                info = snap.documents.get(path.stem)
-                if info is None or info.source != str(path):
-                    continue
-                try:
-                    text = path.read_bytes().decode("utf-8")
-                except (OSError, UnicodeDecodeError):
-                    continue
-                from bot.ingest import sha256_text
-
-                if sha256_text(text) != info.sha256:
-                    stale = True
-                    break
-            if not stale:
-                return None
         return self.ingest([seeds], progress=progress)
 
     def ingest(self, paths: list[Path], *, progress: bool = False) -> IngestReport:

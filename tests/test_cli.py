@@ -59,3 +59,33 @@ def test_eval_prints_the_table(settings, bot):
     out = citebot("eval", "--index", str(settings.index_dir), dev)
     assert out.returncode == 0, out.stderr
     assert "hit@1" in out.stdout and "overall" in out.stdout and "quotes_verified" in out.stdout
+
+
+def test_serve_builds_an_empty_index_from_seeds_and_answers(tmp_path, seeds_copy):
+    import httpx
+
+    from tests.conftest import free_port
+
+    port = free_port()
+    env = {**ENV, "BOT_INDEX_DIR": str(tmp_path / "index"), "BOT_SEEDS_DIR": str(seeds_copy)}
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        import time
+
+        deadline = time.time() + 300
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).json()
+                break
+            except httpx.HTTPError:
+                if proc.poll() is not None or time.time() > deadline:
+                    raise AssertionError(proc.stdout.read() if proc.poll() is not None else "server did not start")
+                time.sleep(0.5)
+        assert health["documents"] == len(list(seeds_copy.iterdir())) and health["chunks"] > 0
+        body = httpx.post(f"http://127.0.0.1:{port}/ask", json={"question": "When did the raid on Dioura happen?"},
+                          timeout=60).json()
+        assert body["mode"] == "passage" and "March 17, 2019" in body["passages"][0]["quote"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

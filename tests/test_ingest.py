@@ -141,3 +141,14 @@ def test_path_like_doc_ids_are_rejected():
     for bad in ("../../etc/passwd", "..", "a/b", ".hidden", "a\\b"):
         with pytest.raises(DocumentRejected):
             parse_document(bad, "Some title\n\nSome text that is long enough to be prose in a document.")
+
+
+def test_html_page_markup_is_cruft(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text("<html><head><title>x</title><style>p {color: red}</style></head><body>\n"
+                    "<h1>Ambush near Lake</h1>\n<p>On July 2, 2022, gunmen ambushed a patrol near the lake, killing six soldiers.</p>\n"
+                    "<script>alert('x')</script>\n</body></html>\n")
+    doc = read_document(page, max_bytes=LIMIT)
+    sentences = [s.span.of(doc.text) for s in split_sentences(doc)]
+    assert "On July 2, 2022, gunmen ambushed a patrol near the lake, killing six soldiers." in sentences
+    assert not any("<" in s or "alert" in s or "color" in s for s in sentences)
