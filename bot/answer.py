@@ -132,3 +132,155 @@ def compose(question: str, retrieval: Retrieval, passages: list[Passage], *, min
         return Answer(question, ABSTAIN_ANSWER, "none", confidence, passages)
     top = passages[0]
     return Answer(question, f"\u201c{top.quote}\u201d \u2014 {top.title} [1]", "passage", confidence, passages)
+
+
+# -- fact answers ------------------------------------------------------------------------------------
+
+def fact_out(snap: Snapshot, f: dict, *, max_chars: int) -> dict:
+    """A fact as returned to users: its evidence quote is verified like any passage."""
+    text = snap.document_text(f["doc_id"])
+    span = Span(f["start"], f["end"])
+    if len(span) > max_chars:  # a long sentence: keep a word-bounded window around the value
+        lo = max(span.start, f["value_start"] - max_chars // 2)
+        lo = text.find(" ", lo, f["value_start"]) + 1 if lo > span.start and text.find(" ", lo, f["value_start"]) >= 0 else lo
+        hi = min(span.end, lo + max_chars)
+        hi = text.rfind(" ", f["value_end"], hi) if hi < span.end and text.rfind(" ", f["value_end"], hi) > 0 else hi
+        span = Span(lo, hi)
+    quote = verify_quote(text, span.start, span.end, span.of(text))
+    return {
+        "event": f["event"], "field": f["field"], "side": f["side"], "value": f["value"], "low": f["low"],
+        "high": f["high"], "claimant": f["claimant"],
+        "citation_id": citation_id(f["doc_id"], snap.documents[f["doc_id"]].sha256, span.start, span.end),
+        "doc_id": f["doc_id"], "quote": quote, "start": span.start, "end": span.end,
+    }
+
+
+@dataclass(frozen=True)
+class FactAnswer:
+    answer: str
+    facts: list[dict]
+    event_places: list[str]
+
+
+def answer_with_facts(snap: Snapshot, question: str, *, context_places: list[str] | None, max_chars: int) -> FactAnswer | None:
+    """Answer a numeric or date question from the fact table, or None to fall back to passages."""
+    from bot.facts import query as fq
+
+    r = fq.route(question)
+    if r is None:
+        return None
+    events = fq.events_of(snap.facts())
+    if r.kind == "in_year":
+        return _in_year(snap, events, r.year, max_chars)
+    if r.kind == "most":
+        return _most(snap, events, r, max_chars)
+    if r.kind == "combined":
+        return _combined(snap, events, question, r, max_chars)
+    found = fq.find_events(events, question)
+    if not found and context_places:
+        found = [e for e in events if e.same_as(context_places, None)][:1]
+    if not found:
+        return None
+    event = found[0]
+    if r.kind in ("date", "time"):
+        wanted = ("date",) if r.kind == "date" else (r.time_kind, "time")
+        picked = [f for f in fq.figure_facts(event, wanted, None) if r.kind == "time" or f["value"]]
+        if r.kind == "time" and not picked:
+            picked = fq.figure_facts(event, ("start time", "end time", "time"), None)
+        if not picked:
+            return None
+        uniq = {}
+        for f in picked:
+            uniq.setdefault(fold_value(f["value"]), f)
+        outs = [fact_out(snap, f, max_chars=max_chars) for f in uniq.values()]
+        what = "took place on" if r.kind == "date" else "time:"
+        text = f"{event.name} {what} " + "; ".join(f"{o['value']} [{i}]" for i, o in enumerate(outs, 1)) + "."
+        return FactAnswer(text, outs, event.places)
+    picked = fq.figure_facts(event, r.fields, r.role)
+    if not picked:
+        return None
+    outs = [fact_out(snap, f, max_chars=max_chars) for f in picked]
+    sides = {f["side"] for f in picked}
+    claims = "; ".join(fq.describe(f, i, with_side=len(sides) > 1 or r.role is None) for i, f in enumerate(picked, 1))
+    return FactAnswer(f"{event.name}: {claims}.", outs, event.places)
+
+
+def fold_value(value: str) -> str:
+    return " ".join(value.lower().split())
+
+
+def _event_total(event, fields, role) -> tuple[list[dict], float | None, float | None]:
+    from bot.facts import query as fq
+
+    picked = [f for f in fq.figure_facts(event, fields, role) if f["side"] == role or role is None]
+    low, high = fq.span_range(picked)
+    return picked, low, high
+
+
+def _most(snap: Snapshot, events, r, max_chars: int) -> FactAnswer | None:
+    from bot.facts import query as fq
+
+    ranked = []
+    for e in events:
+        picked, low, high = _event_total(e, r.fields, r.role)
+        if picked and low is not None:
+            ranked.append((high if high is not None else low, low, e, picked))
+    if not ranked:
+        return None
+    ranked.sort(key=lambda x: (-x[0], -x[1]))
+    top = ranked[0]
+    outs, parts, n = [], [], 1
+    for _, low, e, picked in ranked[:3]:
+        best = max(picked, key=lambda f: (f["high"] if f["high"] is not None else f["low"] or 0))
+        outs.append(fact_out(snap, best, max_chars=max_chars))
+        parts.append(f"{e.name}: {best['value']} {fq.FIELD_LABEL.get(best['field'], best['field'])}"
+                     f"{' according to ' + best['claimant'] if best['claimant'] else ''} [{n}]")
+        n += 1
+    who = fq._ROLE_LABEL.get(r.role, r.role)
+    text = (f"Among the attacks in the documents, {top[2].name} has the highest reported figure for {who} "
+            f"{fq.FIELD_LABEL.get(r.fields[0], r.fields[0])}. " + "; ".join(parts) + ".")
+    return FactAnswer(text, outs, top[2].places)
+
+
+def _combined(snap: Snapshot, events, question: str, r, max_chars: int) -> FactAnswer | None:
+    from bot.facts import query as fq
+
+    named = []
+    for e in events:
+        for p in e.places:
+            if fq._place_score(p, question.lower().split(), question.lower()) > 0 and e not in named:
+                named.append(e)
+    main_named = [e for e in named if any(f.get("main_event") for f in e.facts)] or named
+    if len(main_named) < 2:
+        return None
+    outs, parts, lows, highs, n = [], [], [], [], 1
+    for e in main_named:
+        picked, low, high = _event_total(e, r.fields, r.role)
+        if not picked:
+            return None
+        refs = []
+        for f in picked:
+            outs.append(fact_out(snap, f, max_chars=max_chars))
+            refs.append(f"{f['value']} [{n}]")
+            n += 1
+        lows.append(low)
+        highs.append(high)
+        parts.append(f"{e.name}: {fq.fmt_range(low, high)} (claims: {', '.join(refs)})")
+    total_low = sum(x for x in lows if x is not None) if all(x is not None for x in lows) else None
+    total_high = sum(highs) if all(x is not None for x in highs) else None
+    who = fq._ROLE_LABEL.get(r.role, r.role)
+    text = (f"Combined: {fq.fmt_range(total_low, total_high)} {who} {fq.FIELD_LABEL.get(r.fields[0], r.fields[0])} "
+            f"(the sum of each attack's range of claims). " + "; ".join(parts) + ".")
+    return FactAnswer(text, outs, [])
+
+
+def _in_year(snap: Snapshot, events, year: int | None, max_chars: int) -> FactAnswer | None:
+    hits = [e for e in events if e.year == year]
+    if not hits:
+        return None
+    outs, parts = [], []
+    for i, e in enumerate(hits, 1):
+        evidence = next((f for f in e.facts if f["field"] == "date"), e.facts[0])
+        outs.append(fact_out(snap, evidence, max_chars=max_chars))
+        parts.append(f"{e.name}{' (' + evidence['value'] + ')' if evidence['field'] == 'date' else ''} [{i}]")
+    return FactAnswer(f"Attacks in {year} in the documents: " + "; ".join(parts) + ".", outs, [])

@@ -41,6 +41,7 @@ class Conversation:
     updated: float
     doc_ids: list[str] = field(default_factory=list)
     questions: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)  # the event being discussed
 
 
 class Bot:
@@ -206,6 +207,13 @@ class Bot:
         else:
             retrieval = self.retriever.retrieve(snap, question)
             passages = answers.build_passages(snap, retrieval, top_k=top_k, max_chars=self.settings.quote_max_chars)
+            context = self._context(conv_id)
+            facts = answers.answer_with_facts(snap, question, context_places=context,
+                                              max_chars=self.settings.quote_max_chars)
+            if facts is not None:
+                ans = answers.Answer(question, facts.answer, "fact", 1.0, passages, facts.facts)
+                self._remember(conv_id, question, ans, places=facts.event_places)
+                return answers.Answer(ans.question, ans.answer, ans.mode, ans.confidence, ans.passages, ans.facts, conv_id)
             ans = answers.compose(question, retrieval, passages, min_confidence=self.settings.min_confidence)
         self._remember(conv_id, question, ans)
         return answers.Answer(ans.question, ans.answer, ans.mode, ans.confidence, ans.passages, ans.facts, conv_id)
@@ -223,7 +231,12 @@ class Bot:
             raise BadInput("question contains control characters; send plain text")
         return q
 
-    def _remember(self, conv_id: str, question: str, ans: answers.Answer) -> None:
+    def _context(self, conv_id: str) -> list[str] | None:
+        with self._conv_lock:
+            conv = self._conversations.get(conv_id)
+            return list(conv.places) if conv and conv.places else None
+
+    def _remember(self, conv_id: str, question: str, ans: answers.Answer, *, places: list[str] | None = None) -> None:
         now = time.monotonic()
         with self._conv_lock:
             ttl = self.settings.conversation_ttl_seconds
@@ -237,6 +250,8 @@ class Bot:
             conv.questions = (conv.questions + [question])[-10:]
             if ans.passages:
                 conv.doc_ids = [ans.passages[0].doc_id]
+            if places:
+                conv.places = list(places)
             self._conversations[conv_id] = conv
 
     # -- lookups ---------------------------------------------------------------------------------
