@@ -105,6 +105,26 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_facts(args: argparse.Namespace) -> int:
+    rows = _bot(args).facts(event=args.event, field=args.field)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    import csv
+
+    columns = ["event", "event_year", "field", "side", "value", "low", "high", "claimant", "doc_id", "start", "end",
+               "citation_id", "quote"]
+    if args.csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+        return 0
+    for r in rows:
+        claim = f" ({r['claimant']})" if r["claimant"] else ""
+        print(f"{r['event'][:40]:40} {r['field']:12} {r['side']:11} {r['value']}{claim}  [{r['doc_id']} {r['start']}:{r['end']}]")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="citebot", description="Answers questions from documents with quoted, verifiable evidence.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
@@ -132,6 +152,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("serve", cmd_serve, "Serve the HTTP API (builds the index from seeds/ first when it is empty).")
     p.add_argument("--host", default=None, help="address to bind (default 127.0.0.1, env BOT_HOST)")
     p.add_argument("--port", type=int, default=None, help="port (default 8000, env BOT_PORT)")
+
+    p = add("facts", cmd_facts, "Export the extracted fact table.")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--csv", action="store_true", help="CSV on standard output")
+    fmt.add_argument("--json", action="store_true", help="JSON on standard output")
+    p.add_argument("--event", default=None, help="only facts of this event (name or place)")
+    p.add_argument("--field", default=None, help="only this field (killed, wounded, date, ...)")
 
     p = add("eval", cmd_eval, "Score answers on a JSONL question set.")
     p.add_argument("file", metavar="QUESTIONS.jsonl")

@@ -300,6 +300,24 @@ class Bot:
             "context_before": text[lo:start], "context_after": text[end:hi], "context_start": lo,
         }
 
+    def facts(self, *, event: str | None = None, field: str | None = None) -> list[dict]:
+        """The fact table, optionally narrowed to an event (name or place) and a field; quotes verified."""
+        from bot.facts.events import fold
+
+        snap = self.snapshot()
+        if snap is None:
+            return []
+        out = []
+        for f in snap.facts():
+            if field and f["field"] != field:
+                continue
+            if event and fold(event) not in fold(f["event"]) and not any(fold(event) == fold(p) for p in f["event_places"]):
+                continue
+            row = answers.fact_out(snap, f, max_chars=self.settings.quote_max_chars)
+            row.update(event_year=f["event_year"], source=f["source"], approximate=f["approximate"], at_least=f["at_least"])
+            out.append(row)
+        return out
+
     def health(self) -> dict:
         snap = self.snapshot()
         return {

@@ -114,3 +114,26 @@ def test_server_keeps_serving_after_bad_input(client):
     for _ in range(3):
         client.post("/ask", content=b"]]]", headers={"content-type": "application/json"})
     assert client.get("/health").status_code == 200
+
+
+def test_numeric_question_is_answered_from_attributed_facts(client):
+    body = client.post("/ask", json={"question": "How many Malian soldiers were killed at Mondoro?"}).json()
+    assert body["mode"] == "fact" and body["facts"]
+    for claim in ("27", "40–50+", "30"):
+        assert claim in body["answer"]
+    assert "JNIM" in body["answer"] and "French press" in body["answer"]
+    for f in body["facts"]:
+        text = client.get(f"/documents/{quote(f['doc_id'])}").json()["text"]
+        assert text[f["start"] : f["end"]] == f["quote"] and f["value"] in f["quote"]
+        assert f["side"] in ("soldiers", "unspecified")
+    numbers = [n for n in __import__("re").findall(r"\d+", body["answer"].split(":", 1)[1]) if len(n) < 4]
+    cited = " ".join(f["quote"] for f in body["facts"])
+    assert all(n in cited for n in numbers)  # no figure that is not inside a cited span
+
+
+def test_facts_endpoint_filters(client):
+    rows = client.get("/facts", params={"event": "Sokolo", "field": "killed"}).json()
+    assert rows and all(r["field"] == "killed" for r in rows)
+    assert {"53", "20"} <= {r["value"] for r in rows}
+    assert all("Sokolo" in r["event"] or r["event_year"] == 2020 for r in rows)
+    assert client.get("/facts", params={"event": "Nowhere"}).json() == []

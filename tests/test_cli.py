@@ -16,7 +16,7 @@ def citebot(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, env=ENV, timeout=timeout)
 
 
-@pytest.mark.parametrize("sub", ["", "ingest", "remove", "ask", "serve", "eval"])
+@pytest.mark.parametrize("sub", ["", "ingest", "remove", "ask", "serve", "eval", "facts"])
 def test_help_everywhere(sub):
     out = citebot(*([sub] if sub else []), "--help")
     assert out.returncode == 0 and "usage: citebot" in out.stdout
@@ -85,7 +85,8 @@ def test_serve_builds_an_empty_index_from_seeds_and_answers(tmp_path, seeds_copy
         assert health["documents"] == len(list(seeds_copy.iterdir())) and health["chunks"] > 0
         body = httpx.post(f"http://127.0.0.1:{port}/ask", json={"question": "When did the raid on Dioura happen?"},
                           timeout=60).json()
-        assert body["mode"] == "passage" and "March 17, 2019" in body["passages"][0]["quote"]
+        assert body["mode"] == "fact" and "March 17, 2019" in body["answer"]
+        assert any("March 17, 2019" in f["quote"] for f in body["facts"])
     finally:
         proc.terminate()
         proc.wait(timeout=30)

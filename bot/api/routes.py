@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from bot.api.deps import BotDep
-from bot.api.schemas import AskRequest, AskResponse, CitationOut, DocumentOut, DocumentSummary, ErrorOut, HealthOut
+from bot.api.schemas import (
+    AskRequest,
+    AskResponse,
+    CitationOut,
+    DocumentOut,
+    DocumentSummary,
+    ErrorOut,
+    FactRow,
+    HealthOut,
+)
 
 ERRORS = {400: {"model": ErrorOut}, 404: {"model": ErrorOut}, 413: {"model": ErrorOut}, 422: {"model": ErrorOut}}
 
@@ -33,6 +44,12 @@ def document(doc_id: str, bot: BotDep) -> dict:
             responses={410: {"model": ErrorOut}}, summary="A quote with its document, offsets and context")
 def citation(citation_id: str, bot: BotDep) -> dict:
     return bot.citation(citation_id)
+
+
+@router.get("/facts", response_model=list[FactRow], summary="The extracted fact table")
+def facts(bot: BotDep, event: Annotated[str | None, Query(max_length=200)] = None,
+          field: Annotated[str | None, Query(max_length=50)] = None) -> list[dict]:
+    return bot.facts(event=event, field=field)
 
 
 @router.get("/health", response_model=HealthOut, summary="Liveness and index size")

@@ -41,6 +41,13 @@ class FactOut(BaseModel):
     end: int
 
 
+class FactRow(FactOut):
+    event_year: int | None
+    source: str = Field(..., description="'infobox' or 'prose'")
+    approximate: bool
+    at_least: bool
+
+
 class AskResponse(BaseModel):
     question: str
     answer: str
