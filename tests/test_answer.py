@@ -66,3 +66,29 @@ def test_passage_answer_names_its_source(bot):
     assert "Amadou Koufa" in ans.passages[0].quote
     assert ans.passages[0].quote in ans.answer
     assert ans.passages[0].title in ans.answer
+
+
+def test_numeric_and_date_questions_on_unseen_documents(tmp_path, bot):
+    """Documents and questions in the seeds' style that the extraction was not built on."""
+    from tests.conftest import make_bot
+
+    unseen = Path(__file__).resolve().parent / "unseen"
+    b = make_bot(tmp_path, bot)
+    report = b.ingest([unseen / "docs"])
+    assert not report.rejected
+    rows = [json.loads(line) for line in (unseen / "questions.jsonl").read_text().splitlines() if line]
+    hits, misses = 0, []
+    for row in rows:
+        ans = b.ask(row["question"])
+        found = [g for g in row["answers"] if g.lower() in ans.answer.lower()]
+        if row.get("all_claims"):
+            ok = len(found) == len(row["answers"])  # every conflicting claim appears
+        else:
+            ok = bool(found)
+        hits += ok
+        if not ok:
+            misses.append((row["id"], ans.mode, ans.answer))
+        for f in ans.facts:
+            text = b.snapshot().document_text(f["doc_id"])
+            assert text[f["start"] : f["end"]] == f["quote"] and f["value"] in f["quote"]
+    assert hits / len(rows) >= 0.95, misses

@@ -10,7 +10,7 @@ from bot.chunking import split_sentences
 from bot.facts.events import DATE, Event, block_event, event_name_in, main_event, sentence_event
 from bot.facts.infobox import Field, infobox_fields
 from bot.facts.numbers import Quantity, find_quantities
-from bot.ingest import INFOBOX, PROSE, RELATED, Document
+from bot.ingest import PROSE, RELATED, Document
 from bot.spans import Span
 
 CASUALTY_FIELDS = ("killed", "wounded", "missing", "captured", "prisoners", "wounded or missing")
@@ -22,7 +22,8 @@ _FIELD_WORDS = [
     ("prisoners", r"prisoners?(?: of war)?|POWs?"),
     ("captured", r"captured|capture|capturing|taken prisoner|abducted|kidnapped|arrested|detained|seized"),
     ("strength", r"staffed with|held by|manned by|defended by|garrisoned by|stationed|stormed|raided|launched|"
-                 r"carried out by|attacked by|numbering|comprising|consisting of|strong"),
+                 r"carried out by|attacked by|numbering|comprising|consisting of|strong|(?:convoy|column|force|"
+                 r"contingent|company|unit|garrison|detachment|patrol) of"),
 ]
 _FIELD_RE = [(name, re.compile(rf"\b(?:{words})\b", re.IGNORECASE)) for name, words in _FIELD_WORDS]
 ROLE_WORDS = {
@@ -303,6 +304,11 @@ def _classify(text: str, sentence: Span, q: Span, sides) -> tuple[str | None, st
         if found:
             role = found
             continue
+        if role is not None and bare.lower() in ("and", "but", "while", "whereas"):
+            break  # a new clause: what follows is about something else
+        if role is not None and unknown == 0 and re.fullmatch(r"attacked|assaulted|ambushed|raided|stormed|launched|overran", bare):
+            field = "strength"  # 'N fighters attacked the camp'
+            break
         if role is None and (bare != bare.lower() or bare.lower() in _SKIP_WORDS or w.startswith("(")):
             continue
         if role is not None and bare.lower() in _SKIP_WORDS:
