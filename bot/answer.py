@@ -169,7 +169,7 @@ def answer_with_facts(snap: Snapshot, question: str, *, context_places: list[str
     r = fq.route(question)
     if r is None:
         return None
-    events = fq.events_of(snap.facts())
+    events = event_table(snap)
     if r.kind == "in_year":
         return _in_year(snap, events, r.year, max_chars)
     if r.kind == "most":
@@ -182,6 +182,23 @@ def answer_with_facts(snap: Snapshot, question: str, *, context_places: list[str
     if not found:
         return None
     event = found[0]
+    if r.kind == "commander":
+        picked = [f for f in event.facts if f["field"] == "commander" and (r.role is None or f["side"] in (r.role, ""))]
+        seen, uniq = set(), []
+        for f in sorted(picked, key=lambda f: (f["source"] != "infobox", f["start"])):
+            key = (fold_value(f["value"]).rstrip(" †"), fold_value(f["claimant"]))
+            if key not in seen:
+                seen.add(key)
+                uniq.append(f)
+        if not uniq:
+            return None
+        outs = [fact_out(snap, f, max_chars=max_chars) for f in uniq]
+        parts = []
+        for i, f in enumerate(uniq, 1):
+            side = f" ({fq._ROLE_LABEL.get(f['side'], f['side'])})" if f["side"] else ""
+            who = f" according to {f['claimant']}" if f["claimant"] else ""
+            parts.append(f"{f['value']}{side}{who} [{i}]")
+        return FactAnswer(f"{event.name}, commanders: " + "; ".join(parts) + ".", outs, event.places)
     if r.kind in ("date", "time"):
         wanted = ("date",) if r.kind == "date" else (r.time_kind, "time")
         picked = [f for f in fq.figure_facts(event, wanted, None) if r.kind == "time" or f["value"]]
@@ -203,6 +220,23 @@ def answer_with_facts(snap: Snapshot, question: str, *, context_places: list[str
     sides = {f["side"] for f in picked}
     claims = "; ".join(fq.describe(f, i, with_side=len(sides) > 1 or r.role is None) for i, f in enumerate(picked, 1))
     return FactAnswer(f"{event.name}: {claims}.", outs, event.places)
+
+
+def event_table(snap: Snapshot):
+    """Events of the fact table, built once per index snapshot."""
+    from bot.facts import query as fq
+
+    if "events" not in snap.memo:
+        snap.memo["events"] = fq.events_of(snap.facts())
+    return snap.memo["events"]
+
+
+def named_event(snap: Snapshot, question: str):
+    """The event a question names by place, if any (a new event replaces a conversation's context)."""
+    from bot.facts import query as fq
+
+    found = fq.find_events(event_table(snap), question)
+    return found[0] if found else None
 
 
 def fold_value(value: str) -> str:

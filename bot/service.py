@@ -41,7 +41,7 @@ class Conversation:
     updated: float
     doc_ids: list[str] = field(default_factory=list)
     questions: list[str] = field(default_factory=list)
-    places: list[str] = field(default_factory=list)  # the event being discussed
+    event: object = None  # the event being discussed (bot.facts.query.EventRef)
 
 
 class Bot:
@@ -158,8 +158,6 @@ class Bot:
 
     def _prepare(self, docs: list[Document], *, progress: bool) -> list[DocumentWrite]:
         """Chunk, embed (in one batched pass over all documents) and extract facts."""
-        from bot.facts import extract_facts
-
         max_tokens = min(self.settings.chunk_tokens, self.embedder.max_tokens)
         chunked = [chunk_document(d, self.embedder.count_tokens, max_tokens=max_tokens) for d in docs]
         chunk_texts = [c.text for cs in chunked for c in cs]
@@ -173,11 +171,22 @@ class Bot:
                 doc_id=d.doc_id, title=d.title, sha256=d.sha256, source=d.source, text=d.text,
                 structure=structure_of(d), chunks=cs,
                 vectors=vectors[ci : ci + len(cs)], sentence_vectors=sentence_vectors[si : si + n_sent],
-                facts=extract_facts(d),
+                facts=self._facts_of(d),
             ))
             ci += len(cs)
             si += n_sent
         return out
+
+    @staticmethod
+    def _facts_of(doc: Document) -> list[dict]:
+        """Facts of one document; a failure there is logged and costs that document its facts, not its ingestion."""
+        from bot.facts import extract_facts
+
+        try:
+            return extract_facts(doc)
+        except Exception:
+            log.exception("fact extraction failed for %s; the document is indexed without facts", doc.doc_id)
+            return []
 
     def _encode(self, texts: list[str], what: str, progress: bool) -> np.ndarray:
         if not texts:
@@ -205,16 +214,21 @@ class Bot:
         if snap is None or snap.chunk_count == 0:
             ans = answers.Answer(question, answers.ABSTAIN_ANSWER, "none", 0.0, [])
         else:
-            retrieval = self.retriever.retrieve(snap, question)
+            named = answers.named_event(snap, question)
+            context = None if named is not None else self._context(conv_id)
+            # A follow-up ("how many died there?") is read in the context of the conversation's event.
+            search_text = f"{question} ({context.name})" if context is not None else question
+            retrieval = self.retriever.retrieve(snap, search_text)
             passages = answers.build_passages(snap, retrieval, top_k=top_k, max_chars=self.settings.quote_max_chars)
-            context = self._context(conv_id)
-            facts = answers.answer_with_facts(snap, question, context_places=context,
+            facts = answers.answer_with_facts(snap, question, context_places=context.places if context else None,
                                               max_chars=self.settings.quote_max_chars)
             if facts is not None:
                 ans = answers.Answer(question, facts.answer, "fact", 1.0, passages, facts.facts)
-                self._remember(conv_id, question, ans, places=facts.event_places)
-                return answers.Answer(ans.question, ans.answer, ans.mode, ans.confidence, ans.passages, ans.facts, conv_id)
-            ans = answers.compose(question, retrieval, passages, min_confidence=self.settings.min_confidence)
+            else:
+                ans = answers.compose(question, retrieval, passages, min_confidence=self.settings.min_confidence)
+            event = named or context or (self._event_of_passage(snap, ans) if ans.mode != "none" else None)
+            self._remember(conv_id, question, ans, event=event)
+            return answers.Answer(ans.question, ans.answer, ans.mode, ans.confidence, ans.passages, ans.facts, conv_id)
         self._remember(conv_id, question, ans)
         return answers.Answer(ans.question, ans.answer, ans.mode, ans.confidence, ans.passages, ans.facts, conv_id)
 
@@ -231,12 +245,21 @@ class Bot:
             raise BadInput("question contains control characters; send plain text")
         return q
 
-    def _context(self, conv_id: str) -> list[str] | None:
+    def _context(self, conv_id: str):
         with self._conv_lock:
             conv = self._conversations.get(conv_id)
-            return list(conv.places) if conv and conv.places else None
+            return conv.event if conv else None
 
-    def _remember(self, conv_id: str, question: str, ans: answers.Answer, *, places: list[str] | None = None) -> None:
+    @staticmethod
+    def _event_of_passage(snap: Snapshot, ans: answers.Answer):
+        """The main event of the document the top passage came from."""
+        top = ans.passages[0].doc_id if ans.passages else None
+        for e in answers.event_table(snap):
+            if any(f.get("main_event") and f["doc_id"] == top for f in e.facts):
+                return e
+        return None
+
+    def _remember(self, conv_id: str, question: str, ans: answers.Answer, *, event=None) -> None:
         now = time.monotonic()
         with self._conv_lock:
             ttl = self.settings.conversation_ttl_seconds
@@ -250,8 +273,8 @@ class Bot:
             conv.questions = (conv.questions + [question])[-10:]
             if ans.passages:
                 conv.doc_ids = [ans.passages[0].doc_id]
-            if places:
-                conv.places = list(places)
+            if event is not None:
+                conv.event = event
             self._conversations[conv_id] = conv
 
     # -- lookups ---------------------------------------------------------------------------------
@@ -298,7 +321,54 @@ class Bot:
         return {
             "citation_id": cid, "doc_id": doc_id, "title": info.title, "quote": quote, "start": start, "end": end,
             "context_before": text[lo:start], "context_after": text[end:hi], "context_start": lo,
+            "references": self._references(snap, doc_id, quote),
         }
+
+    @staticmethod
+    def _references(snap: Snapshot, doc_id: str, quote: str) -> list[dict]:
+        """The reference-list entries that the quote's [n] markers point to."""
+        import re
+
+        markers = list(dict.fromkeys(re.findall(r"\[(\d{1,4})\]", quote)))
+        if not markers:
+            return []
+        refs = snap.document_structure(doc_id).get("references", {})
+        text = snap.document_text(doc_id)
+        return [{"marker": m, "text": text[refs[m][0] : refs[m][1]]} for m in markers if m in refs]
+
+    def cite(self, claim: str, *, limit: int = 5) -> list[dict]:
+        """Where a claim or quote comes from: exact occurrences first (whitespace and quote marks may differ;
+        offsets are into the original text), then the closest supporting passages."""
+        from bot.matching import find_occurrences
+
+        if not isinstance(claim, str) or not claim.strip():
+            raise BadInput("text is empty; send the sentence or claim to look up")
+        if len(claim) > 5000:
+            raise BadInput("text is over 5000 characters; send one claim or quote at a time")
+        snap = self.snapshot()
+        if snap is None:
+            return []
+        matches: list[dict] = []
+        for doc_id, info in snap.documents.items():
+            text = snap.document_text(doc_id)
+            for start, end in find_occurrences(text, claim):
+                matches.append(self._match(snap, doc_id, start, end, exact=True, score=1.0))
+        if len(claim.strip()) >= 3:
+            retrieval = self.retriever.retrieve(snap, claim)
+            taken = {(m["doc_id"], m["start"], m["end"]) for m in matches}
+            for p in answers.build_passages(snap, retrieval, top_k=limit, max_chars=self.settings.quote_max_chars):
+                if any(d == p.doc_id and s < p.end and p.start < e for d, s, e in taken):
+                    continue
+                matches.append(self._match(snap, p.doc_id, p.start, p.end, exact=False, score=p.score))
+        return matches[: max(limit, sum(1 for m in matches if m["exact"]))]
+
+    def _match(self, snap: Snapshot, doc_id: str, start: int, end: int, *, exact: bool, score: float) -> dict:
+        info = snap.documents[doc_id]
+        text = snap.document_text(doc_id)
+        quote = verify_quote(text, start, end, text[start:end])
+        return {"doc_id": doc_id, "title": info.title, "quote": quote, "start": start, "end": end, "exact": exact,
+                "score": round(float(score), 4), "citation_id": answers.citation_id(doc_id, info.sha256, start, end),
+                "references": self._references(snap, doc_id, quote)}
 
     def facts(self, *, event: str | None = None, field: str | None = None) -> list[dict]:
         """The fact table, optionally narrowed to an event (name or place) and a field; quotes verified."""

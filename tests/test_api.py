@@ -21,7 +21,7 @@ def assert_error(resp, status: int, code: str | None = None) -> dict:
 
 
 def test_ask_returns_verified_quotes(client):
-    resp = client.post("/ask", json={"question": "Who led the raid on Dioura according to JNIM?"})
+    resp = client.post("/ask", json={"question": "What did the jihadists do to the Sokolo base after the fighting?"})
     assert resp.status_code == 200
     body = resp.json()
     assert set(body) == ASK_KEYS
@@ -137,3 +137,38 @@ def test_facts_endpoint_filters(client):
     assert {"53", "20"} <= {r["value"] for r in rows}
     assert all("Sokolo" in r["event"] or r["event_year"] == 2020 for r in rows)
     assert client.get("/facts", params={"event": "Nowhere"}).json() == []
+
+
+def test_cite_finds_exact_source_despite_typography(client):
+    claim = "the Malian government announced they had lost 27 soldiers,   with 33 injured"
+    body = client.post("/cite", json={"text": claim.replace("'", "\u2019")}).json()
+    exact = [m for m in body["matches"] if m["exact"]]
+    assert exact and exact[0]["doc_id"] == "000_cca4bf9d461e7ceb"
+    text = client.get(f"/documents/{exact[0]['doc_id']}").json()["text"]
+    assert text[exact[0]["start"] : exact[0]["end"]] == exact[0]["quote"]
+    assert [m["exact"] for m in body["matches"]] == sorted((m["exact"] for m in body["matches"]), reverse=True)
+
+
+def test_cite_returns_supporting_passages_for_a_paraphrase(client):
+    body = client.post("/cite", json={"text": "JNIM said Amadou Koufa was in charge of the Dioura raid"}).json()
+    assert body["matches"] and not any(m["exact"] for m in body["matches"])
+    assert any("Amadou Koufa" in m["quote"] for m in body["matches"])
+    assert_error(client.post("/cite", json={"text": "  "}), 400)
+
+
+def test_citation_includes_the_references_its_markers_point_to(client):
+    body = client.post("/cite", json={"text": "Fighting ended around 7 am"}).json()
+    cid = next(m for m in body["matches"] if m["exact"])["citation_id"]
+    doc_id, rng, version = cid.rsplit(":", 2)
+    start, end = (int(x) for x in rng.split("-"))
+    text = client.get(f"/documents/{doc_id}").json()["text"]
+    end = text.index("[2]", start) + 3  # widen the quote to its reference markers
+    c = client.get(f"/citations/{quote(f'{doc_id}:{start}-{end}:{version}', safe='')}").json()
+    assert [r["marker"] for r in c["references"]] == ["1", "2"]
+    assert "Le Point" in c["references"][0]["text"]
+
+
+def test_chat_page_is_served(client):
+    page = client.get("/")
+    assert page.status_code == 200 and "citebot" in page.text and "/static/app.js" in page.text
+    assert client.get("/static/app.js").status_code == 200

@@ -83,7 +83,19 @@ def create_app(settings: Settings | None = None, *, bot: Bot | None = None) -> F
                 )
         return await call_next(request)
 
+    from pathlib import Path
+
+    from fastapi.responses import FileResponse
+    from fastapi.staticfiles import StaticFiles
+
     from bot.api.routes import router
 
     app.include_router(router)
+    web = Path(__file__).resolve().parent.parent / "web"
+    app.mount("/static", StaticFiles(directory=web), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def chat_page() -> FileResponse:
+        return FileResponse(web / "index.html")
+
     return app

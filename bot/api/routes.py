@@ -13,6 +13,8 @@ from bot.api.schemas import (
     AskRequest,
     AskResponse,
     CitationOut,
+    CiteRequest,
+    CiteResponse,
     DocumentOut,
     DocumentSummary,
     ErrorOut,
@@ -44,6 +46,11 @@ def document(doc_id: str, bot: BotDep) -> dict:
             responses={410: {"model": ErrorOut}}, summary="A quote with its document, offsets and context")
 def citation(citation_id: str, bot: BotDep) -> dict:
     return bot.citation(citation_id)
+
+
+@router.post("/cite", response_model=CiteResponse, summary="Find where a claim or quote comes from")
+def cite(body: CiteRequest, bot: BotDep) -> dict:
+    return {"matches": bot.cite(body.text)}
 
 
 @router.get("/facts", response_model=list[FactRow], summary="The extracted fact table")

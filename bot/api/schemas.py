@@ -82,6 +82,35 @@ class CitationOut(BaseModel):
     context_before: str
     context_after: str
     context_start: int
+    references: list[Reference] = Field(default_factory=list, description="Entries the quote's [n] markers cite.")
+
+
+class Reference(BaseModel):
+    marker: str
+    text: str
+
+
+class CiteRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(..., description="A claim or quote whose source you want.")
+
+
+class CiteMatch(BaseModel):
+    doc_id: str
+    title: str
+    quote: str
+    start: int
+    end: int
+    exact: bool = Field(..., description="True where the text occurs in the document (whitespace, quote marks "
+                                         "and case may differ).")
+    score: float
+    citation_id: str
+    references: list[Reference]
+
+
+class CiteResponse(BaseModel):
+    matches: list[CiteMatch]
 
 
 class HealthOut(BaseModel):

@@ -353,7 +353,7 @@ def _any_role(text: str, sentence: Span, sides) -> str | None:
     return None
 
 
-def _claimant(text: str, sentence: Span, q: Span) -> str:
+def _claimant(text: str, sentence: Span, q: Span, *, nested: bool = False) -> str:
     """Who states the figure: 'according to X', or the subject of the nearest reporting verb before it."""
     body = text[sentence.start : sentence.end]
     rel = q.start - sentence.start
@@ -383,8 +383,9 @@ def _claimant(text: str, sentence: Span, q: Span) -> str:
         if verb.group(0).endswith("ing") or not subject:
             # a participle ('..., stating that ...') reports for the main clause's subject
             first = _REPORTING.search(body)
-            if first and first is not verb:
-                return _claimant(text, sentence, Span(sentence.start + first.start(), sentence.start + first.start()))
+            if first and first.start() != verb.start() and not nested:
+                at = sentence.start + first.start()
+                return _claimant(text, sentence, Span(at, at), nested=True)
             m = re.match(r"\s*([A-Z][\w'’.-]*(?:\s+[\w'’.-]+){0,6}?)\s+(?:corroborated|confirmed|claimed|said|stated|announced|reported)", body)
             return _LEADING_ADVERBIAL.sub("", m.group(1)).strip() if m else ""
         return ""

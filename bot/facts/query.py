@@ -65,6 +65,8 @@ def route(question: str) -> Route | None:
         return Route("most", fields=fields or ("killed",), role=role or "soldiers")
     if re.search(r"\b(?:combined|in total|altogether|together|total)\b", q) and fields:
         return Route("combined", fields=fields, role=role or "soldiers")
+    if re.search(r"\bwho (?:commanded|led|was in command|headed)\b|\bcommanders?\b|\bwho was the commander\b", q):
+        return Route("commander", role=role)
     if re.search(r"\bwhat time\b|\bat what hour\b|\bwhen did the (?:attack|fighting|raid|battle) (?:begin|start|end)\b", q):
         kind = "end time" if re.search(r"\b(?:end|ended|stop|over)\b", q) else "start time"
         return Route("time", time_kind=kind)
