@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install index clean
+.PHONY: run test install index clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,11 @@ run: install
 	HF_HUB_OFFLINE=1 $(BIN)/citebot ingest seeds/
 	HF_HUB_OFFLINE=1 $(BIN)/citebot serve
 
-test: install
+# Browser tests drive Debian's Chromium (never a downloaded browser); install it when missing and we can.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || { echo "install Debian's chromium package for the browser tests"; exit 1; }
+
+test: install chromium
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q
 
 clean:
