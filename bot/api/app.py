@@ -33,7 +33,14 @@ def create_app(settings: Settings | None = None, *, bot: Bot | None = None) -> F
         if getattr(app.state, "bot", None) is None:
             app.state.bot = Bot(settings)
         app.state.bot.warm()
+        if settings.slack_signing_secret:
+            from bot.integrations.slack import SlackApp
+
+            bot = app.state.bot
+            app.state.slack = SlackApp(settings, lambda q, conv: bot.ask(q, conversation_id=conv))
         yield
+        if getattr(app.state, "slack", None) is not None:
+            app.state.slack.pool.shutdown(wait=False, cancel_futures=True)
 
     app = FastAPI(
         title="citebot",
@@ -43,6 +50,7 @@ def create_app(settings: Settings | None = None, *, bot: Bot | None = None) -> F
     )
     app.state.settings = settings
     app.state.bot = bot
+    app.state.slack = None
 
     @app.exception_handler(BotError)
     async def bot_error(_: Request, exc: BotError) -> JSONResponse:
@@ -88,9 +96,11 @@ def create_app(settings: Settings | None = None, *, bot: Bot | None = None) -> F
     from fastapi.responses import FileResponse
     from fastapi.staticfiles import StaticFiles
 
+    from bot.api.integrations import router as integrations
     from bot.api.routes import router
 
     app.include_router(router)
+    app.include_router(integrations)
     web = Path(__file__).resolve().parent.parent / "web"
     app.mount("/static", StaticFiles(directory=web), name="static")
 

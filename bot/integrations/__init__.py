@@ -1,0 +1,1 @@
+"""Ways in from other tools: Slack (Events API and slash commands) and a signed webhook."""
