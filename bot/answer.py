@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.facts import query as fq
 from bot.retrieval import Retrieval, ScoredSentence
 from bot.spans import Span, verify_quote
 from bot.store import Snapshot
@@ -164,8 +165,6 @@ class FactAnswer:
 
 def answer_with_facts(snap: Snapshot, question: str, *, context_places: list[str] | None, max_chars: int) -> FactAnswer | None:
     """Answer a numeric or date question from the fact table, or None to fall back to passages."""
-    from bot.facts import query as fq
-
     r = fq.route(question)
     if r is None:
         return None
@@ -195,7 +194,7 @@ def answer_with_facts(snap: Snapshot, question: str, *, context_places: list[str
         outs = [fact_out(snap, f, max_chars=max_chars) for f in uniq]
         parts = []
         for i, f in enumerate(uniq, 1):
-            side = f" ({fq._ROLE_LABEL.get(f['side'], f['side'])})" if f["side"] else ""
+            side = f" ({fq.ROLE_LABEL.get(f['side'], f['side'])})" if f["side"] else ""
             who = f" according to {f['claimant']}" if f["claimant"] else ""
             parts.append(f"{f['value']}{side}{who} [{i}]")
         return FactAnswer(f"{event.name}, commanders: " + "; ".join(parts) + ".", outs, event.places)
@@ -224,8 +223,6 @@ def answer_with_facts(snap: Snapshot, question: str, *, context_places: list[str
 
 def event_table(snap: Snapshot):
     """Events of the fact table, built once per index snapshot."""
-    from bot.facts import query as fq
-
     if "events" not in snap.memo:
         snap.memo["events"] = fq.events_of(snap.facts())
     return snap.memo["events"]
@@ -233,8 +230,6 @@ def event_table(snap: Snapshot):
 
 def named_event(snap: Snapshot, question: str):
     """The event a question names by place, if any (a new event replaces a conversation's context)."""
-    from bot.facts import query as fq
-
     found = fq.find_events(event_table(snap), question)
     return found[0] if found else None
 
@@ -244,16 +239,12 @@ def fold_value(value: str) -> str:
 
 
 def _event_total(event, fields, role) -> tuple[list[dict], float | None, float | None]:
-    from bot.facts import query as fq
-
     picked = [f for f in fq.figure_facts(event, fields, role) if f["side"] == role or role is None]
     low, high = fq.span_range(picked)
     return picked, low, high
 
 
 def _most(snap: Snapshot, events, r, max_chars: int) -> FactAnswer | None:
-    from bot.facts import query as fq
-
     ranked = []
     for e in events:
         picked, low, high = _event_total(e, r.fields, r.role)
@@ -270,19 +261,17 @@ def _most(snap: Snapshot, events, r, max_chars: int) -> FactAnswer | None:
         parts.append(f"{e.name}: {best['value']} {fq.FIELD_LABEL.get(best['field'], best['field'])}"
                      f"{' according to ' + best['claimant'] if best['claimant'] else ''} [{n}]")
         n += 1
-    who = fq._ROLE_LABEL.get(r.role, r.role)
+    who = fq.ROLE_LABEL.get(r.role, r.role)
     text = (f"Among the attacks in the documents, {top[2].name} has the highest reported figure for {who} "
             f"{fq.FIELD_LABEL.get(r.fields[0], r.fields[0])}. " + "; ".join(parts) + ".")
     return FactAnswer(text, outs, top[2].places)
 
 
 def _combined(snap: Snapshot, events, question: str, r, max_chars: int) -> FactAnswer | None:
-    from bot.facts import query as fq
-
     named = []
     for e in events:
         for p in e.places:
-            if fq._place_score(p, question.lower().split(), question.lower()) > 0 and e not in named:
+            if fq.place_score(p, question.lower().split(), question.lower()) > 0 and e not in named:
                 named.append(e)
     main_named = [e for e in named if any(f.get("main_event") for f in e.facts)] or named
     if len(main_named) < 2:
@@ -302,7 +291,7 @@ def _combined(snap: Snapshot, events, question: str, r, max_chars: int) -> FactA
         parts.append(f"{e.name}: {fq.fmt_range(low, high)} (claims: {', '.join(refs)})")
     total_low = sum(x for x in lows if x is not None) if all(x is not None for x in lows) else None
     total_high = sum(highs) if all(x is not None for x in highs) else None
-    who = fq._ROLE_LABEL.get(r.role, r.role)
+    who = fq.ROLE_LABEL.get(r.role, r.role)
     text = (f"Combined: {fq.fmt_range(total_low, total_high)} {who} {fq.FIELD_LABEL.get(r.fields[0], r.fields[0])} "
             f"(the sum of each attack's range of claims). " + "; ".join(parts) + ".")
     return FactAnswer(text, outs, [])

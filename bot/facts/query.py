@@ -25,7 +25,7 @@ _Q_ROLES = [
     ("militants", r"\b(?:jihadists?|fighters?|militants?|insurgents?|assailants?|attackers?|rebels?|terrorists?|gunmen)\b"),
     ("soldiers", r"\b(?:soldiers?|troops?|army|servicemen|gendarmes?|military|forces|peacekeepers?)\b"),
 ]
-_ROLE_LABEL = {"soldiers": "soldiers", "militants": "attackers", "civilians": "civilians", "unspecified": "side not stated"}
+ROLE_LABEL = {"soldiers": "soldiers", "militants": "attackers", "civilians": "civilians", "unspecified": "side not stated"}
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def _edit_distance_at_most(a: str, b: str, k: int) -> bool:
     return prev[-1] <= k
 
 
-def _place_score(place: str, words: list[str], joined: str) -> float:
+def place_score(place: str, words: list[str], joined: str) -> float:
     p = fold(place)
     if re.search(rf"\b{re.escape(p)}\b", joined):
         return 1.0
@@ -140,7 +140,7 @@ def find_events(events: list[EventRef], question: str) -> list[EventRef]:
     for e in events:
         if year and e.year and str(e.year) != year.group(1):
             continue
-        best = max((_place_score(p, words, joined) / counts.get(fold(p), 1) for p in e.places), default=0.0)
+        best = max((place_score(p, words, joined) / counts.get(fold(p), 1) for p in e.places), default=0.0)
         if best > 0:
             scored.append((best, any(f.get("main_event") for f in e.facts), e))
     if not scored:
@@ -176,7 +176,7 @@ def figure_facts(event: EventRef, fields: tuple[str, ...], role: str | None) -> 
 
 def describe(f: dict, n: int, *, with_side: bool) -> str:
     label = FIELD_LABEL.get(f["field"], f["field"])
-    side = f" ({_ROLE_LABEL.get(f['side'], f['side'])})" if with_side and f["side"] else ""
+    side = f" ({ROLE_LABEL.get(f['side'], f['side'])})" if with_side and f["side"] else ""
     claimant = re.sub(r"^The\s", "the ", f["claimant"])
     who = f"according to {claimant}" if claimant else "(no claimant given)"
     if f["field"] == "strength":
