@@ -17,7 +17,7 @@ from bot import answer as answers
 from bot.chunking import chunk_document
 from bot.config import Settings
 from bot.embedding import Embedder
-from bot.errors import BadInput, BotError, DocumentRejected, Gone, NotFound
+from bot.errors import BadInput, BotError, DocumentRejected, Gone, NotFound, TooLarge
 from bot.ingest import Document, is_valid_doc_id, iter_files, parse_document, read_document
 from bot.retrieval import Retriever
 from bot.spans import Span, verify_quote
@@ -126,19 +126,25 @@ class Bot:
     def add_text(self, doc_id: str, text: str) -> IngestReport:
         """Ingest one document given as text (the upload endpoint)."""
         report = IngestReport()
+        if len(text.encode("utf-8")) > self.settings.max_document_bytes:
+            raise TooLarge(f"document is over {self.settings.max_document_bytes} bytes (BOT_MAX_DOCUMENT_BYTES)")
+        if "\x00" in text:
+            raise DocumentRejected(f"{doc_id}: contains NUL characters; only text documents are accepted")
+        if not text.strip():
+            raise DocumentRejected(f"{doc_id}: the document is empty")
         doc = parse_document(doc_id, text, source=f"upload:{doc_id}")
         self._write([doc], [], report, progress=False)
         return report
 
     def remove(self, doc_id: str) -> None:
-        with self._write_lock:
+        with self._write_lock, self.store.writing():
             snap = self.store.load()
             if snap is None or doc_id not in snap.documents:
                 raise NotFound(f"no document {doc_id!r}; GET /documents lists them")
             self._install(self.store.write(snap, upserts=[], removals=[doc_id]))
 
     def _write(self, docs: list[Document], removals: list[str], report: IngestReport, *, progress: bool) -> None:
-        with self._write_lock:
+        with self._write_lock, self.store.writing():
             snap = self.store.load()
             changed: list[Document] = []
             for d in docs:
@@ -291,6 +297,10 @@ class Bot:
             return []
         return [{"doc_id": d.doc_id, "title": d.title, "chars": d.chars, "chunks": d.chunks}
                 for d in snap.documents.values()]
+
+    def documents_by_id(self) -> dict[str, int]:
+        """doc_id -> number of chunks."""
+        return {d["doc_id"]: d["chunks"] for d in self.documents()}
 
     def document(self, doc_id: str) -> dict:
         snap = self._require()

@@ -18,6 +18,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -289,31 +290,38 @@ class IndexStore:
         return Snapshot(path, manifest, conn, vectors, index, bm25, docs, chunk_doc, chunk_rowid, doc_ids,
                         sentence_vectors, first_sentence)
 
-    def write(self, base: Snapshot | None, *, upserts: Sequence[DocumentWrite], removals: Sequence[str]) -> Snapshot:
-        """Build the next generation from `base` plus changes and make it current, atomically."""
+    @contextmanager
+    def writing(self):
+        """Hold the cross-process writer lock for a whole read-modify-write (load, then `write`)."""
         self.root.mkdir(parents=True, exist_ok=True)
         with _WriterLock(self.root / LOCK):
-            current = self._current_name()
-            if base is not None and current is not None and base.generation != current:
-                raise Busy("the index changed while this write was prepared (another writer); try again")
-            tmp = self.root / f".tmp-{uuid.uuid4().hex}"
-            tmp.mkdir()
-            try:
-                manifest = self._build(tmp, base, upserts, removals)
-                _fsync_dir(tmp)
-                final = self.root / f"gen-{time.time_ns():020d}"
-                os.rename(tmp, final)
-                _fsync_dir(self.root)
-                pointer_tmp = self.root / f".{CURRENT}.{uuid.uuid4().hex}"
-                pointer_tmp.write_text(final.name)
-                _fsync_file(pointer_tmp)
-                os.replace(pointer_tmp, self.root / CURRENT)
-                _fsync_dir(self.root)
-            except BaseException:
-                shutil.rmtree(tmp, ignore_errors=True)
-                raise
-            self._collect_garbage(keep={final.name})
-            return self._open(final, manifest)
+            yield
+
+    def write(self, base: Snapshot | None, *, upserts: Sequence[DocumentWrite], removals: Sequence[str]) -> Snapshot:
+        """Build the next generation from `base` plus changes and make it current, atomically.
+        Call inside `writing()`; a base that is no longer current is refused rather than overwritten."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        current = self._current_name()
+        if base is not None and current is not None and base.generation != current:
+            raise Busy("the index changed while this write was prepared (another writer); try again")
+        tmp = self.root / f".tmp-{uuid.uuid4().hex}"
+        tmp.mkdir()
+        try:
+            manifest = self._build(tmp, base, upserts, removals)
+            _fsync_dir(tmp)
+            final = self.root / f"gen-{time.time_ns():020d}"
+            os.rename(tmp, final)
+            _fsync_dir(self.root)
+            pointer_tmp = self.root / f".{CURRENT}.{uuid.uuid4().hex}"
+            pointer_tmp.write_text(final.name)
+            _fsync_file(pointer_tmp)
+            os.replace(pointer_tmp, self.root / CURRENT)
+            _fsync_dir(self.root)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        self._collect_garbage(keep={final.name, current or ""})  # a reader may still be opening the previous one
+        return self._open(final, manifest)
 
     def _current_name(self) -> str | None:
         pointer = self.root / CURRENT

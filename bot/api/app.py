@@ -85,10 +85,11 @@ def create_app(settings: Settings | None = None, *, bot: Bot | None = None) -> F
         if length is not None:
             if not length.isdigit():
                 return error_response(400, "bad_request", "Content-Length is not a number")
-            if int(length) > settings.max_request_bytes:
-                return error_response(
-                    413, "too_large", f"request body over {settings.max_request_bytes} bytes (BOT_MAX_REQUEST_BYTES)"
-                )
+            upload = request.method == "POST" and request.url.path == "/documents"
+            limit = settings.max_document_bytes * 2 if upload else settings.max_request_bytes
+            if int(length) > limit:
+                return error_response(413, "too_large", f"request body over {limit} bytes "
+                                      f"({'BOT_MAX_DOCUMENT_BYTES' if upload else 'BOT_MAX_REQUEST_BYTES'})")
         return await call_next(request)
 
     from pathlib import Path

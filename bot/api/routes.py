@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from bot.api.deps import BotDep
+from bot.api.deps import AdminDep, AskerDep, BotDep
 from bot.api.schemas import (
     AskRequest,
     AskResponse,
@@ -17,17 +17,21 @@ from bot.api.schemas import (
     CiteResponse,
     DocumentOut,
     DocumentSummary,
+    DocumentUpload,
+    DocumentWriteOut,
     ErrorOut,
     FactRow,
     HealthOut,
 )
 
-ERRORS = {400: {"model": ErrorOut}, 404: {"model": ErrorOut}, 413: {"model": ErrorOut}, 422: {"model": ErrorOut}}
+ERRORS = {400: {"model": ErrorOut}, 401: {"model": ErrorOut}, 404: {"model": ErrorOut}, 413: {"model": ErrorOut},
+          422: {"model": ErrorOut}}
 
 router = APIRouter(responses=ERRORS)
 
 
-@router.post("/ask", response_model=AskResponse, summary="Ask a question; get quotes with citations")
+@router.post("/ask", response_model=AskResponse, dependencies=[AskerDep],
+             summary="Ask a question; get quotes with citations")
 def ask(body: AskRequest, bot: BotDep) -> dict:
     return asdict(bot.ask(body.question, conversation_id=body.conversation_id, top_k=body.top_k))
 
@@ -35,6 +39,21 @@ def ask(body: AskRequest, bot: BotDep) -> dict:
 @router.get("/documents", response_model=list[DocumentSummary], summary="List indexed documents")
 def documents(bot: BotDep) -> list[dict]:
     return bot.documents()
+
+
+@router.post("/documents", response_model=DocumentWriteOut, dependencies=[AdminDep],
+             responses={403: {"model": ErrorOut}}, summary="Add or replace a text document (admin key)")
+def upload(body: DocumentUpload, bot: BotDep) -> dict:
+    report = bot.add_text(body.doc_id, body.text)
+    status = "added" if report.added else "updated" if report.updated else "unchanged"
+    return {"doc_id": body.doc_id, "status": status, "chunks": bot.documents_by_id().get(body.doc_id, 0)}
+
+
+@router.delete("/documents/{doc_id}", response_model=DocumentWriteOut, dependencies=[AdminDep],
+               responses={403: {"model": ErrorOut}}, summary="Remove a document (admin key)")
+def delete(doc_id: str, bot: BotDep) -> dict:
+    bot.remove(doc_id)
+    return {"doc_id": doc_id, "status": "removed", "chunks": 0}
 
 
 @router.get("/documents/{doc_id}", response_model=DocumentOut, summary="One document's exact original text")
@@ -48,7 +67,8 @@ def citation(citation_id: str, bot: BotDep) -> dict:
     return bot.citation(citation_id)
 
 
-@router.post("/cite", response_model=CiteResponse, summary="Find where a claim or quote comes from")
+@router.post("/cite", response_model=CiteResponse, dependencies=[AskerDep],
+             summary="Find where a claim or quote comes from")
 def cite(body: CiteRequest, bot: BotDep) -> dict:
     return {"matches": bot.cite(body.text)}
 

@@ -65,6 +65,19 @@ class DocumentSummary(BaseModel):
     chunks: int
 
 
+class DocumentUpload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    doc_id: str = Field(..., min_length=1, max_length=200, description="A file-name-like id (no '/', no leading '.').")
+    text: str = Field(..., description="The document's full text (title, infobox, sections as in the seeds).")
+
+
+class DocumentWriteOut(BaseModel):
+    doc_id: str
+    status: Literal["added", "updated", "unchanged", "removed"]
+    chunks: int
+
+
 class DocumentOut(BaseModel):
     doc_id: str
     title: str
