@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import shutil
+import signal
 import sqlite3
 import threading
 import time
@@ -309,14 +310,17 @@ class IndexStore:
         try:
             manifest = self._build(tmp, base, upserts, removals)
             _fsync_dir(tmp)
+            crash_point("before_rename")
             final = self.root / f"gen-{time.time_ns():020d}"
             os.rename(tmp, final)
             _fsync_dir(self.root)
+            crash_point("before_pointer")
             pointer_tmp = self.root / f".{CURRENT}.{uuid.uuid4().hex}"
             pointer_tmp.write_text(final.name)
             _fsync_file(pointer_tmp)
             os.replace(pointer_tmp, self.root / CURRENT)
             _fsync_dir(self.root)
+            crash_point("after_pointer")
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -358,6 +362,7 @@ class IndexStore:
                         "INSERT INTO facts (doc_id, payload) VALUES (?, ?)",
                         [(u.doc_id, json.dumps(f, ensure_ascii=False)) for f in u.facts],
                     )
+            crash_point("after_metadata")
             texts = [r[0] for r in conn.execute("SELECT text FROM chunks ORDER BY id")]
             n_docs = conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
         finally:
@@ -390,6 +395,7 @@ class IndexStore:
             with open(tmp / name, "wb") as f:
                 np.save(f, array)
                 _fsync_handle(f)
+        crash_point("after_vectors")
         index = build_faiss(vectors, dim)
         faiss.write_index(index, str(tmp / "vectors.faiss"))
         _fsync_file(tmp / "vectors.faiss")
@@ -421,6 +427,13 @@ class IndexStore:
                 shutil.rmtree(child, ignore_errors=True)
             elif child.name.startswith(f".{CURRENT}."):
                 child.unlink(missing_ok=True)
+
+
+def crash_point(name: str) -> None:
+    """Fault injection for the crash-safety tests: BOT_CRASH_AT=<name> kills the process here, as a power
+    cut or `kill -9` would."""
+    if os.environ.get("BOT_CRASH_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _idf(bm25: bm25s.BM25) -> dict[str, float]:
