@@ -69,7 +69,7 @@ function renderAnswer(body) {
       el("tbody", {}, ...rows)));
   }
   if (body.passages && body.passages.length) {
-    const heading = body.mode === "none" ? "Related reading" : "Evidence";
+    const heading = body.mode === "none" ? "Related reading" : body.mode === "fact" ? "Related passages" : "Evidence";
     item.appendChild(el("p", { class: "meta" }, heading));
     const cards = body.passages.map((p, i) => el("li", { class: "card" },
       el("blockquote", {}, p.quote),
