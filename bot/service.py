@@ -48,7 +48,7 @@ class Bot:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.embedder = Embedder(settings.model_path(), backend=settings.embedding_backend,
-                                 batch_size=settings.embedding_batch_size)
+                                 batch_size=settings.embedding_batch_size, cache_dir=settings.cache_dir)
         self.store = IndexStore(settings.index_dir, identity=self.embedder.identity())
         self.retriever = Retriever(self.embedder)
         self._write_lock = threading.Lock()
@@ -163,24 +163,25 @@ class Bot:
             self._install(self.store.write(snap, upserts=upserts, removals=removals))
 
     def _prepare(self, docs: list[Document], *, progress: bool) -> list[DocumentWrite]:
-        """Chunk, embed (in one batched pass over all documents) and extract facts."""
+        """Chunk, embed (one batched pass over all chunks gives chunk and sentence vectors) and extract facts."""
         max_tokens = min(self.settings.chunk_tokens, self.embedder.max_tokens)
         chunked = [chunk_document(d, self.embedder.count_tokens, max_tokens=max_tokens) for d in docs]
-        chunk_texts = [c.text for cs in chunked for c in cs]
-        sentence_texts = [s.of(d.text) for d, cs in zip(docs, chunked) for c in cs for s in c.sentences]
-        vectors = self._encode(chunk_texts, "chunks", progress)
-        sentence_vectors = self._encode(sentence_texts, "sentences", progress)
-        out, ci, si = [], 0, 0
+        texts, parts = [], []
         for d, cs in zip(docs, chunked):
-            n_sent = sum(len(c.sentences) for c in cs)
+            for c in cs:
+                texts.append(c.text)
+                parts.append(sentence_ranges(d.text, c))
+        vectors, sentence_vectors = self._encode(texts, parts, progress)
+        out, ci = [], 0
+        for d, cs in zip(docs, chunked):
+            svecs = sentence_vectors[ci : ci + len(cs)]
             out.append(DocumentWrite(
                 doc_id=d.doc_id, title=d.title, sha256=d.sha256, source=d.source, text=d.text,
-                structure=structure_of(d), chunks=cs,
-                vectors=vectors[ci : ci + len(cs)], sentence_vectors=sentence_vectors[si : si + n_sent],
+                structure=structure_of(d), chunks=cs, vectors=vectors[ci : ci + len(cs)],
+                sentence_vectors=np.concatenate(svecs) if svecs else np.zeros((0, vectors.shape[1]), np.float32),
                 facts=self._facts_of(d),
             ))
             ci += len(cs)
-            si += n_sent
         return out
 
     @staticmethod
@@ -194,20 +195,26 @@ class Bot:
             log.exception("fact extraction failed for %s; the document is indexed without facts", doc.doc_id)
             return []
 
-    def _encode(self, texts: list[str], what: str, progress: bool) -> np.ndarray:
+    def _encode(self, texts: list[str], parts: list, progress: bool) -> tuple[np.ndarray, list[np.ndarray]]:
+        dim = self.embedder.dim
         if not texts:
-            return np.zeros((0, self.embedder.dim), dtype=np.float32)
-        if not progress:
-            return self.embedder.encode(texts)
-        from tqdm import tqdm
-
+            return np.zeros((0, dim), dtype=np.float32), []
         step = max(self.settings.embedding_batch_size * 4, 256)
-        parts = []
-        with tqdm(total=len(texts), desc=f"embedding {what}", unit=what[:-1]) as bar:
-            for i in range(0, len(texts), step):
-                parts.append(self.embedder.encode(texts[i : i + step]))
-                bar.update(len(texts[i : i + step]))
-        return np.concatenate(parts)
+        vecs, part_vecs = [], []
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(texts), desc="embedding", unit="chunk")
+        for i in range(0, len(texts), step):
+            v, pv = self.embedder.encode_with_parts(texts[i : i + step], parts[i : i + step])
+            vecs.append(v)
+            part_vecs.extend(pv)
+            if bar is not None:
+                bar.update(len(v))
+        if bar is not None:
+            bar.close()
+        return np.concatenate(vecs), part_vecs
 
     # -- questions -------------------------------------------------------------------------------
 
@@ -408,6 +415,18 @@ class Bot:
             "backend": self.embedder.backend,
             "index": snap.generation if snap else None,
         }
+
+
+def sentence_ranges(text: str, chunk) -> list[tuple[int, int]]:
+    """Where each sentence of `chunk` sits in the chunk's embedded text (header, then sentences joined by
+    single spaces)."""
+    bodies = [s.of(text) for s in chunk.sentences]
+    pos = len(chunk.text) - len(" ".join(bodies))
+    out = []
+    for body in bodies:
+        out.append((pos, pos + len(body)))
+        pos += len(body) + 1
+    return out
 
 
 def structure_of(doc: Document) -> dict:
