@@ -21,7 +21,9 @@ class Settings(BaseSettings):
         "",
         description="Sentence-transformers model directory; empty means the bundled all-MiniLM-L6-v2.",
     )
-    embedding_backend: Literal["torch", "onnx"] = Field("torch", description="Embedding runtime.")
+    embedding_backend: Literal["torch", "onnx"] = Field(
+        "onnx", description="Embedding runtime: int8 ONNX (default: faster, same retrieval quality) or torch."
+    )
     embedding_batch_size: int = Field(32, ge=1, le=1024, description="Texts per embedding batch.")
     cache_dir: Path = Field(Path.home() / ".cache" / "citebot", description="Where the exported ONNX model is kept.")
     host: str = Field("127.0.0.1", description="Address `serve` binds to.")
