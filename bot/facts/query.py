@@ -123,7 +123,7 @@ def place_score(place: str, words: list[str], joined: str) -> float:
         return 1.0
     for w in words:
         if len(p) >= 5 and len(w) >= 4 and _edit_distance_at_most(p, w, 1 if len(p) < 8 else 2):
-            return 0.8  # a spelling variant ("Mondorou", "Diura")
+            return 0.8  # a spelling variant, one or two letters off
     return 0.0
 
 

@@ -90,12 +90,14 @@ class SlackApp:
             return True
         return event.get("type") == "message" and event.get("channel_type") == "im"
 
-    def _answer_in_thread(self, question: str, channel: str, thread_ts: str) -> None:
+    def _reply(self, question: str, conversation: str) -> tuple[str, list[dict] | None]:
         try:
-            ans = self.ask(question, f"slack:{channel}:{thread_ts}")
-            text, blocks = render(ans, self.settings.public_url)
+            return render(self.ask(question, conversation), self.settings.public_url)
         except BotError as exc:
-            text, blocks = f"Sorry, I could not answer: {exc.message}", None
+            return f"Sorry, I could not answer: {exc.message}", None
+
+    def _answer_in_thread(self, question: str, channel: str, thread_ts: str) -> None:
+        text, blocks = self._reply(question, f"slack:{channel}:{thread_ts}")
         try:
             self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks)
         except Exception:
@@ -114,11 +116,7 @@ class SlackApp:
         return {"response_type": "ephemeral", "text": f"Looking that up: {question}"}
 
     def _answer_to_url(self, question: str, url: str, channel: str, user: str) -> None:
-        try:
-            ans = self.ask(question, f"slack:{channel}:{user}")
-            text, blocks = render(ans, self.settings.public_url)
-        except BotError as exc:
-            text, blocks = f"Sorry, I could not answer: {exc.message}", None
+        text, blocks = self._reply(question, f"slack:{channel}:{user}")
         try:
             WebhookClient(url).send(text=text, blocks=blocks, response_type="in_channel")
         except Exception:
