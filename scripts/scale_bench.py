@@ -1,0 +1,138 @@
+"""Scale: a synthetic corpus of N chunks (default 1,000,000) built through the real store code, with
+random unit vectors standing in for embeddings. Prints build time and memory, then (in a fresh process)
+load time, resident memory and query p50/p99 of the dense and lexical searches, and recall@10 of the
+index against exact search.
+
+    .venv/bin/python scripts/scale_bench.py --chunks 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+IDENTITY = {"model": "synthetic", "fingerprint": "synthetic-unit-vectors", "backend": "none"}
+DIM = 384
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def build(root: Path, n: int, per_doc: int) -> dict:
+    from bot.chunking import Chunk
+    from bot.spans import Span
+    from bot.store import DocumentWrite, IndexStore
+
+    rng = np.random.default_rng(0)
+    vocab = [f"w{i}" for i in range(50_000)]
+    upserts = []
+    t0 = time.perf_counter()
+    for d in range(0, n, per_doc):
+        m = min(per_doc, n - d)
+        words = rng.integers(0, len(vocab), size=(m, 40))
+        texts = [" ".join(vocab[w] for w in row) + "." for row in words]
+        doc_text = "\n".join(texts)
+        chunks, pos = [], 0
+        for i, t in enumerate(texts):
+            span = Span(pos, pos + len(t))
+            chunks.append(Chunk(f"doc{d // per_doc}", i, span, "prose", "", (span,), t))
+            pos += len(t) + 1
+        vecs = rng.standard_normal((m, DIM), dtype=np.float32)
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+        upserts.append(DocumentWrite(doc_id=f"doc{d // per_doc}", title=f"Document {d // per_doc}", sha256="0" * 64,
+                                     source="synthetic", text=doc_text, structure={}, chunks=chunks, vectors=vecs,
+                                     sentence_vectors=vecs, facts=[]))
+    generated = time.perf_counter() - t0
+    store = IndexStore(root, identity=IDENTITY, dim=DIM)
+    t0 = time.perf_counter()
+    with store.writing():
+        snap = store.write(None, upserts=upserts, removals=[])
+    seconds = time.perf_counter() - t0
+    return {"chunks": snap.chunk_count, "documents": len(snap.documents), "generate_s": round(generated, 1),
+            "build_s": round(seconds, 1), "index": snap.manifest["faiss"],
+            "build_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+
+
+def query(root: Path, queries: int) -> dict:
+    import faiss
+
+    from bot.store import IndexStore
+
+    base_rss = rss_mb()
+    t0 = time.perf_counter()
+    snap = IndexStore(root, identity=IDENTITY, dim=DIM).load()
+    load_s = time.perf_counter() - t0
+    rng = np.random.default_rng(1)
+    q = rng.standard_normal((queries, DIM), dtype=np.float32)
+    q /= np.linalg.norm(q, axis=1, keepdims=True)
+    words = [f"w{i}" for i in rng.integers(0, 50_000, size=queries * 3)]
+    dense, lexical, found = [], [], []
+    for i in range(queries):
+        t = time.perf_counter()
+        _, ids = snap.dense_search(q[i : i + 1], 10)
+        dense.append(time.perf_counter() - t)
+        found.append(ids[0])
+        t = time.perf_counter()
+        snap.lexical_scores(" ".join(words[3 * i : 3 * i + 3]))
+        lexical.append(time.perf_counter() - t)
+    rss_after = rss_mb()
+    # exact top-10 from the stored vectors, in slices
+    best = np.full((queries, 10), -np.inf, dtype=np.float32)
+    best_ids = np.zeros((queries, 10), dtype=np.int64)
+    for start in range(0, snap.chunk_count, 100_000):
+        block = np.asarray(snap.vectors[start : start + 100_000], dtype=np.float32)
+        scores = q @ block.T
+        cand = np.concatenate([best, scores], axis=1)
+        cand_ids = np.concatenate([best_ids, np.arange(start, start + block.shape[0])[None, :].repeat(queries, 0)], axis=1)
+        top = np.argsort(-cand, axis=1)[:, :10]
+        best = np.take_along_axis(cand, top, 1)
+        best_ids = np.take_along_axis(cand_ids, top, 1)
+    recall = float(np.mean([len(set(found[i]) & set(best_ids[i])) / 10 for i in range(queries)]))
+
+    def pct(xs, p):
+        return round(1000 * float(np.percentile(xs, p)), 1)
+
+    return {"load_s": round(load_s, 1), "rss_before_load_mb": round(base_rss, 1), "rss_after_queries_mb": round(rss_after, 1),
+            "dense_p50_ms": pct(dense, 50), "dense_p99_ms": pct(dense, 99), "lexical_p50_ms": pct(lexical, 50),
+            "lexical_p99_ms": pct(lexical, 99), "recall_at_10": round(recall, 3), "queries": queries,
+            "faiss_threads": faiss.omp_get_max_threads()}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--chunks", type=int, default=1_000_000)
+    p.add_argument("--per-doc", type=int, default=100)
+    p.add_argument("--queries", type=int, default=200)
+    p.add_argument("--index", type=Path, default=None, help="query an index built earlier (internal)")
+    a = p.parse_args()
+    if a.index is not None:
+        print(json.dumps(query(a.index, a.queries)))
+        return 0
+    with tempfile.TemporaryDirectory(dir=ROOT / "bench-data" if (ROOT / "bench-data").exists() else None) as tmp:
+        root = Path(tmp) / "index"
+        report = build(root, a.chunks, a.per_doc)
+        print(json.dumps(report), flush=True)
+        out = subprocess.run([sys.executable, __file__, "--index", str(root), "--queries", str(a.queries)],
+                             capture_output=True, text=True, env={**os.environ})
+        print(out.stdout.strip() or out.stderr[-2000:])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
