@@ -444,12 +444,12 @@ def _idf(bm25: bm25s.BM25) -> dict[str, float]:
 
 
 def build_faiss(vectors: np.ndarray, dim: int):
-    """Exact inner-product search for small corpora; past APPROXIMATE_THRESHOLD vectors an 8-bit scalar-
-    quantized scan: a quarter of the memory and the bandwidth, recall@10 about 0.97 against exact search
-    (scripts/scale_bench.py). Graph indexes (HNSW) need far more memory at that size for similar recall."""
+    """Exact inner-product search for small corpora; past APPROXIMATE_THRESHOLD vectors a uniform 8-bit
+    scalar-quantized scan: a quarter of the memory and bandwidth, recall@10 about 0.97 against exact search
+    (scripts/scale_bench.py). Graph indexes (HNSW) needed far more memory for far less recall there."""
     n = vectors.shape[0]
     if n >= APPROXIMATE_THRESHOLD:
-        index = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
+        index = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_8bit_uniform, faiss.METRIC_INNER_PRODUCT)
         sample = vectors[np.random.default_rng(0).choice(n, size=min(n, 100_000), replace=False)]
         index.train(np.ascontiguousarray(sample, dtype=np.float32))
     else:
