@@ -72,8 +72,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     bot = Bot(settings)
     report = bot.ensure_index(progress=True)
-    if report is not None:
+    if report is not None and (report.added or report.updated):
         print(f"indexed {settings.seeds_dir}: {len(report.added) + len(report.updated)} documents, {report.chunks} chunks")
+    for _, reason in report.rejected if report is not None else []:
+        print(f"rejected   {reason}", file=sys.stderr)
     app = create_app(settings, bot=bot)
     uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port, log_level="info")
     return 0
