@@ -6,7 +6,6 @@ import httpx
 import pytest
 
 from bot.api import create_app
-from bot.config import Settings
 from tests.conftest import LiveServer, make_bot
 
 KEY = "admin-key-123"
