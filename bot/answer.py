@@ -115,13 +115,21 @@ def _joinable(text: str, left: Span, right: Span) -> bool:
     return not text[left.end : right.start].strip()
 
 
-def _clip(text: str, span: Span, max_chars: int) -> Span:
-    """A single sentence longer than the quote limit is cut at a word boundary, never mid-word."""
+def _clip(text: str, span: Span, max_chars: int, *, keep: Span | None = None) -> Span:
+    """A span longer than the quote limit is cut to a window of whole words that still holds `keep`
+    (default: its start), never mid-word."""
     if len(span) <= max_chars:
         return span
-    end = text.rfind(" ", span.start, span.start + max_chars)
-    end = end if end > span.start else span.start + max_chars
-    return Span(span.start, end)
+    keep = keep or Span(span.start, span.start)
+    lo = max(span.start, min(keep.start, keep.end - max_chars // 2, span.end - max_chars))
+    if lo > span.start:
+        space = text.find(" ", lo, keep.start)
+        lo = space + 1 if space >= 0 else lo
+    hi = min(span.end, lo + max_chars)
+    if hi < span.end:
+        space = text.rfind(" ", max(keep.end, lo + 1), hi)
+        hi = space if space > lo else hi
+    return Span(lo, hi)
 
 
 def compose(question: str, retrieval: Retrieval, passages: list[Passage], *, min_confidence: float) -> Answer:
@@ -140,13 +148,7 @@ def compose(question: str, retrieval: Retrieval, passages: list[Passage], *, min
 def fact_out(snap: Snapshot, f: dict, *, max_chars: int) -> dict:
     """A fact as returned to users: its evidence quote is verified like any passage."""
     text = snap.document_text(f["doc_id"])
-    span = Span(f["start"], f["end"])
-    if len(span) > max_chars:  # a long sentence: keep a word-bounded window around the value
-        lo = max(span.start, f["value_start"] - max_chars // 2)
-        lo = text.find(" ", lo, f["value_start"]) + 1 if lo > span.start and text.find(" ", lo, f["value_start"]) >= 0 else lo
-        hi = min(span.end, lo + max_chars)
-        hi = text.rfind(" ", f["value_end"], hi) if hi < span.end and text.rfind(" ", f["value_end"], hi) > 0 else hi
-        span = Span(lo, hi)
+    span = _clip(text, Span(f["start"], f["end"]), max_chars, keep=Span(f["value_start"], f["value_end"]))
     quote = verify_quote(text, span.start, span.end, span.of(text))
     return {
         "event": f["event"], "field": f["field"], "side": f["side"], "value": f["value"], "low": f["low"],

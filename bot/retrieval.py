@@ -116,7 +116,7 @@ class Retriever:
         if snap.chunk_count == 0:
             return Retrieval(question, [], terms)
         qvec = self.embed_question(question)
-        vids, fused = self._chunks(snap, question, qvec, doc_filter)
+        vids, fused = self._chunks(snap, terms, qvec, doc_filter)
         weights = _term_weights(snap, terms)
         total = sum(weights.values()) or 1.0
         kind = question_type(question)
@@ -132,9 +132,7 @@ class Retriever:
             sent_texts = [s.of(text) for s in chunk.sentences]
             sent_terms = lexical_tokens(sent_texts)
             penalty = KIND_PENALTY.get(chunk.kind, 1.0)
-            context = set()
-            if TITLE_COVERAGE:
-                context = set(lexical_tokens([f"{snap.documents[chunk.doc_id].title} {chunk.section}"])[0])
+            context = _context_terms(snap, chunk) if TITLE_COVERAGE else frozenset()
             for pos, (span, toks, sim, body) in enumerate(zip(chunk.sentences, sent_terms, dense, sent_texts)):
                 coverage = sum(weights[t] for t in terms.intersection(context.union(toks))) / total
                 typed = 1.0 if holds_type(body, kind) else 0.0
@@ -143,10 +141,10 @@ class Retriever:
         out.sort(key=lambda s: -s.score)
         return Retrieval(question, out, terms)
 
-    def _chunks(self, snap: Snapshot, question: str, qvec: np.ndarray, doc_filter: set[str] | None):
+    def _chunks(self, snap: Snapshot, terms: frozenset[str], qvec: np.ndarray, doc_filter: set[str] | None):
         """Top chunks by a convex mix of min-max-normalised BM25 and cosine similarity."""
         n = snap.chunk_count
-        lexical = snap.lexical_scores(question)
+        lexical = snap.lexical_scores(terms)
         pool = max(TOP_CHUNKS * 4, 64)
         _, dense_ids = snap.dense_search(qvec[None, :], pool)
         candidates = set(int(i) for i in dense_ids[0] if i >= 0)
@@ -166,6 +164,15 @@ class Retriever:
         fused = LEXICAL_WEIGHT * lex_norm + (1 - LEXICAL_WEIGHT) * dense
         order = np.argsort(-fused)[:TOP_CHUNKS]
         return ids[order], fused[order]
+
+
+def _context_terms(snap: Snapshot, chunk) -> frozenset[str]:
+    """Terms of a chunk's document title and section, computed once per index snapshot."""
+    cache = snap.memo.setdefault("context_terms", {})
+    key = (chunk.doc_id, chunk.section)
+    if key not in cache:
+        cache[key] = frozenset(lexical_tokens([f"{snap.documents[chunk.doc_id].title} {chunk.section}"])[0])
+    return cache[key]
 
 
 def _term_weights(snap: Snapshot, terms: frozenset[str]) -> dict[str, float]:

@@ -201,11 +201,11 @@ class Snapshot:
         scores, ids = self.faiss.search(np.ascontiguousarray(query, dtype=np.float32), k)
         return scores, ids
 
-    def lexical_scores(self, query: str) -> np.ndarray:
-        """BM25 score of every chunk for `query` (zeros where no query term occurs)."""
+    def lexical_scores(self, terms: Iterable[str]) -> np.ndarray:
+        """BM25 score of every chunk for the query `terms` (see `query_terms`); zeros where none occurs."""
         if self.bm25 is None or self.chunk_count == 0:
             return np.zeros(self.chunk_count, dtype=np.float32)
-        tokens = [t for t in query_terms(query) if t in self.bm25.vocab_dict]
+        tokens = [t for t in terms if t in self.bm25.vocab_dict]
         if not tokens:
             return np.zeros(self.chunk_count, dtype=np.float32)
         return self.bm25.get_scores(tokens)

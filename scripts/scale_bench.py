@@ -72,7 +72,7 @@ def build(root: Path, n: int, per_doc: int) -> dict:
 def query(root: Path, queries: int) -> dict:
     import faiss
 
-    from bot.store import IndexStore
+    from bot.store import IndexStore, query_terms
 
     base_rss = rss_mb()
     t0 = time.perf_counter()
@@ -89,7 +89,7 @@ def query(root: Path, queries: int) -> dict:
         dense.append(time.perf_counter() - t)
         found.append(ids[0])
         t = time.perf_counter()
-        snap.lexical_scores(" ".join(words[3 * i : 3 * i + 3]))
+        snap.lexical_scores(query_terms(" ".join(words[3 * i : 3 * i + 3])))
         lexical.append(time.perf_counter() - t)
     rss_after = rss_mb()
     # exact top-10 from the stored vectors, in slices

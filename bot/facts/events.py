@@ -53,9 +53,6 @@ class Event:
     date: str = ""
     main: bool = False
 
-    def key(self) -> str:
-        return f"{self.year or '?'}:{'/'.join(sorted(fold(p) for p in self.places)) or fold(self.name)}"
-
     def same_as(self, other: "Event") -> bool:
         if self.year and other.year and self.year != other.year:
             return False
