@@ -24,7 +24,9 @@ class Settings(BaseSettings):
     embedding_backend: Literal["torch", "onnx"] = Field(
         "onnx", description="Embedding runtime: int8 ONNX (default: faster, same retrieval quality) or torch."
     )
-    embedding_batch_size: int = Field(32, ge=1, le=1024, description="Texts per embedding batch.")
+    embedding_batch_size: int = Field(
+        32, ge=1, le=1024, description="Texts per embedding batch (PyTorch; ONNX runs one text at a time, unpadded)."
+    )
     cache_dir: Path = Field(Path.home() / ".cache" / "citebot", description="Where the exported ONNX model is kept.")
     host: str = Field("127.0.0.1", description="Address `serve` binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port `serve` binds to.")

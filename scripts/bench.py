@@ -29,7 +29,9 @@ def pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(q * (len(s) - 1) + 0.5))]
 
 
-def bench_ingest(docs: Path, backends: list[str]) -> list[dict]:
+def bench_ingest(docs: Path, backends: list[str], rounds: int) -> list[dict]:
+    """Raw encode and each ingestion take turns, `rounds` times; this machine's speed drifts by 10-15% from
+    minute to minute, so every ratio compares runs made next to each other and the median is reported."""
     from sentence_transformers import SentenceTransformer
 
     from bot.chunking import chunk_document
@@ -44,20 +46,27 @@ def bench_ingest(docs: Path, backends: list[str]) -> list[dict]:
     texts = [c.text for d in parsed for c in chunk_document(d, probe.count_tokens, max_tokens=settings.chunk_tokens)]
     model = SentenceTransformer(settings.model_path(), device="cpu")
     model.encode(texts[:32])
-    started = time.perf_counter()
-    model.encode(texts)  # the raw baseline: default settings, the same chunk texts
-    raw = len(texts) / (time.perf_counter() - started)
-    rows = [{"what": "raw SentenceTransformer.encode (torch, defaults)", "chunks": len(texts), "chunks_per_s": round(raw, 1), "ratio": 1.0}]
+    raw_rates, rates, chunks = [], {b: [] for b in backends}, {}
+    for _ in range(rounds):
+        started = time.perf_counter()
+        model.encode(texts)  # the raw baseline: default settings, the same chunk texts
+        raw_rates.append(len(texts) / (time.perf_counter() - started))
+        for backend in backends:
+            with tempfile.TemporaryDirectory() as tmp:
+                bot = Bot(Settings(index_dir=Path(tmp) / "index", embedding_backend=backend))
+                bot.embedder.warm()  # model load and the one-time ONNX export are not ingestion
+                started = time.perf_counter()
+                report = bot.ingest([docs])
+                seconds = time.perf_counter() - started
+            chunks[backend] = report.chunks
+            rates[backend].append(report.chunks / seconds)
+    rows = [{"what": "raw SentenceTransformer.encode (torch, defaults)", "chunks": len(texts), "rounds": rounds,
+             "chunks_per_s": round(statistics.median(raw_rates), 1), "ratio": 1.0}]
     for backend in backends:
-        with tempfile.TemporaryDirectory() as tmp:
-            bot = Bot(Settings(index_dir=Path(tmp) / "index", embedding_backend=backend))
-            bot.embedder.warm()  # model load and the one-time ONNX export are not ingestion
-            started = time.perf_counter()
-            report = bot.ingest([docs])
-            seconds = time.perf_counter() - started
-        rate = report.chunks / seconds
+        ratios = [r / raw for r, raw in zip(rates[backend], raw_rates)]
         rows.append({"what": f"citebot ingest ({backend}): parse, chunk, embed chunks+sentences, facts, write",
-                     "chunks": report.chunks, "chunks_per_s": round(rate, 1), "ratio": round(rate / raw, 2)})
+                     "chunks": chunks[backend], "rounds": rounds, "chunks_per_s": round(statistics.median(rates[backend]), 1),
+                     "ratio": round(statistics.median(ratios), 2), "ratio_range": [round(min(ratios), 2), round(max(ratios), 2)]})
     return rows
 
 
@@ -143,10 +152,11 @@ def main() -> int:
     p.add_argument("--docs", type=Path, default=ROOT / "bench-data" / "squad" / "docs")
     p.add_argument("--backends", default="torch,onnx")
     p.add_argument("--seconds", type=float, default=15)
+    p.add_argument("--rounds", type=int, default=3, help="ingest: turns of raw encode and each ingestion")
     a = p.parse_args()
     backends = a.backends.split(",")
     if a.what == "ingest":
-        rows = bench_ingest(a.docs, backends)
+        rows = bench_ingest(a.docs, backends, a.rounds)
     else:
         rows = [r for b in backends for r in bench_query(b, a.seconds)]
     for r in rows:
