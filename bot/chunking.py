@@ -117,9 +117,11 @@ def _minus_cruft(doc: Document, start: int, end: int) -> list[tuple[int, int]]:
     return pieces
 
 
-def chunk_document(doc: Document, count_tokens: TokenCounter, *, max_tokens: int) -> list[Chunk]:
-    """Pack sentences into chunks of at most `max_tokens` model tokens, headed by title and section."""
-    sentences = split_sentences(doc)
+def chunk_document(doc: Document, count_tokens: TokenCounter, *, max_tokens: int,
+                   sentences: Sequence[Sentence] | None = None) -> list[Chunk]:
+    """Pack sentences (split_sentences(doc) unless given) into chunks of at most `max_tokens` model tokens,
+    headed by title and section."""
+    sentences = split_sentences(doc) if sentences is None else sentences
     texts = [s.span.of(doc.text) for s in sentences]
     sizes = count_tokens(texts) if texts else []
     pieces: list[tuple[Sentence, int]] = []

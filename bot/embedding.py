@@ -218,6 +218,8 @@ class Embedder:
 
         ONNX runs one unpadded text per call, on one thread per core at once: a single text's many small
         steps (layer norms, GELU) leave a multi-threaded run waiting, so separate runs keep the cores busier."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32), []
         order = np.argsort([len(t) for t in texts], kind="stable")
         size = 1 if self.backend == "onnx" else self.batch_size
         groups = [order[start : start + size] for start in range(0, len(texts), size)]

@@ -8,13 +8,14 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from bot import answer as answers
-from bot.chunking import chunk_document
+from bot.chunking import Sentence, chunk_document, split_sentences
 from bot.config import Settings
 from bot.embedding import Embedder
 from bot.errors import BadInput, BotError, DocumentRejected, Gone, NotFound, TooLarge
@@ -163,58 +164,50 @@ class Bot:
             self._install(self.store.write(snap, upserts=upserts, removals=removals))
 
     def _prepare(self, docs: list[Document], *, progress: bool) -> list[DocumentWrite]:
-        """Chunk, embed (one batched pass over all chunks gives chunk and sentence vectors) and extract facts."""
+        """Chunk, embed (one pass over the chunks gives chunk and sentence vectors) and extract facts.
+
+        A pipeline: while the model embeds one document's chunks, this thread chunks the next documents and
+        extracts their facts, so the parsing work uses a core the model would otherwise leave idle."""
         max_tokens = min(self.settings.chunk_tokens, self.embedder.max_tokens)
-        chunked = [chunk_document(d, self.embedder.count_tokens, max_tokens=max_tokens) for d in docs]
-        texts, parts = [], []
-        for d, cs in zip(docs, chunked):
-            for c in cs:
-                texts.append(c.text)
-                parts.append(sentence_ranges(d.text, c))
-        vectors, sentence_vectors = self._encode(texts, parts, progress)
-        out, ci = [], 0
-        for d, cs in zip(docs, chunked):
-            svecs = sentence_vectors[ci : ci + len(cs)]
-            out.append(DocumentWrite(
-                doc_id=d.doc_id, title=d.title, sha256=d.sha256, source=d.source, text=d.text,
-                structure=structure_of(d), chunks=cs, vectors=vectors[ci : ci + len(cs)],
-                sentence_vectors=np.concatenate(svecs) if svecs else np.zeros((0, vectors.shape[1]), np.float32),
-                facts=self._facts_of(d),
-            ))
-            ci += len(cs)
-        return out
-
-    @staticmethod
-    def _facts_of(doc: Document) -> list[dict]:
-        """Facts of one document; a failure there is logged and costs that document its facts, not its ingestion."""
-        from bot.facts import extract_facts
-
-        try:
-            return extract_facts(doc)
-        except Exception:
-            log.exception("fact extraction failed for %s; the document is indexed without facts", doc.doc_id)
-            return []
-
-    def _encode(self, texts: list[str], parts: list, progress: bool) -> tuple[np.ndarray, list[np.ndarray]]:
-        dim = self.embedder.dim
-        if not texts:
-            return np.zeros((0, dim), dtype=np.float32), []
-        step = max(self.settings.embedding_batch_size * 4, 256)
-        vecs, part_vecs = [], []
         bar = None
         if progress:
             from tqdm import tqdm
 
-            bar = tqdm(total=len(texts), desc="embedding", unit="chunk")
-        for i in range(0, len(texts), step):
-            v, pv = self.embedder.encode_with_parts(texts[i : i + step], parts[i : i + step])
-            vecs.append(v)
-            part_vecs.extend(pv)
-            if bar is not None:
-                bar.update(len(v))
+            bar = tqdm(total=len(docs), desc="indexing", unit="doc")
+        staged = []
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed") as embedding:
+            for d in docs:
+                sentences = split_sentences(d)
+                chunks = chunk_document(d, self.embedder.count_tokens, max_tokens=max_tokens, sentences=sentences)
+                job = embedding.submit(self.embedder.encode_with_parts, [c.text for c in chunks],
+                                       [sentence_ranges(d.text, c) for c in chunks])
+                if bar is not None:
+                    job.add_done_callback(lambda _: bar.update(1))
+                staged.append((d, chunks, job, self._facts_of(d, sentences)))
+            out = []
+            for d, chunks, job, facts in staged:
+                vectors, sentence_vectors = job.result()
+                out.append(DocumentWrite(
+                    doc_id=d.doc_id, title=d.title, sha256=d.sha256, source=d.source, text=d.text,
+                    structure=structure_of(d), chunks=chunks, vectors=vectors.reshape(len(chunks), self.embedder.dim),
+                    sentence_vectors=(np.concatenate(sentence_vectors) if sentence_vectors
+                                      else np.zeros((0, self.embedder.dim), np.float32)),
+                    facts=facts,
+                ))
         if bar is not None:
             bar.close()
-        return np.concatenate(vecs), part_vecs
+        return out
+
+    @staticmethod
+    def _facts_of(doc: Document, sentences: list[Sentence]) -> list[dict]:
+        """Facts of one document; a failure there is logged and costs that document its facts, not its ingestion."""
+        from bot.facts import extract_facts
+
+        try:
+            return extract_facts(doc, sentences)
+        except Exception:
+            log.exception("fact extraction failed for %s; the document is indexed without facts", doc.doc_id)
+            return []
 
     # -- questions -------------------------------------------------------------------------------
 

@@ -4,9 +4,10 @@ value exactly as written, its bounds, who claims it, the event it belongs to, an
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from bot.chunking import split_sentences
+from bot.chunking import Sentence, split_sentences
 from bot.facts.events import DATE, Event, block_event, event_name_in, main_event, sentence_event
 from bot.facts.infobox import Field, infobox_fields
 from bot.facts.numbers import Quantity, find_quantities
@@ -91,12 +92,14 @@ class Fact:
     main_event: bool
 
 
-def extract_facts(doc: Document) -> list[dict]:
-    """Every fact `doc` states, attributed to the event it is about."""
+def extract_facts(doc: Document, sentences: Sequence[Sentence] | None = None) -> list[dict]:
+    """Every fact `doc` states, attributed to the event it is about (`sentences`: split_sentences(doc),
+    when the caller has them already)."""
     fields = infobox_fields(doc)
     main = main_event(doc, fields)
     sides = _side_names(doc, fields)
-    facts = _infobox_facts(doc, fields, main, sides) + _prose_facts(doc, main, sides)
+    sentences = split_sentences(doc) if sentences is None else sentences
+    facts = _infobox_facts(doc, fields, main, sides) + _prose_facts(doc, sentences, main, sides)
     return [asdict(f) for f in facts]
 
 
@@ -191,12 +194,12 @@ def _paren_claimant(text: str, start: int, end: int) -> str:
 
 # -- prose -----------------------------------------------------------------------------------------
 
-def _prose_facts(doc: Document, main: Event, sides) -> list[Fact]:
+def _prose_facts(doc: Document, sentences: Sequence[Sentence], main: Event, sides) -> list[Fact]:
     text = doc.text
     facts: list[Fact] = []
     block_events: dict[Span, Event] = {}
     previous_claimant, previous_block = "", None
-    for sentence in split_sentences(doc):
+    for sentence in sentences:
         if sentence.kind not in (PROSE, RELATED):
             continue
         span = sentence.span
