@@ -127,12 +127,13 @@ class Embedder:
             fp32 = tmp / "model.onnx"
             self._export(fp32)
             fp32 = self._fuse(fp32, tmp / "fused.onnx")
+            from onnx import TensorProto
             from onnxruntime.quantization import QuantType, quantize_dynamic
 
             # per-channel int8 weights keep cosine similarity to the fp32 model at about 0.99; the default
             # tensor type lets the quantizer read the fused (contrib-domain) nodes' outputs
             quantize_dynamic(str(fp32), str(tmp / "int8.onnx"), weight_type=QuantType.QInt8, per_channel=True,
-                             extra_options={"DefaultTensorType": 1})
+                             extra_options={"DefaultTensorType": TensorProto.FLOAT})
             os.replace(tmp / "int8.onnx", target)
         finally:
             for f in tmp.glob("*"):

@@ -369,34 +369,30 @@ class IndexStore:
             conn.close()
 
         dim = self.dim or (base.manifest["embedding"]["dim"] if base is not None else None)
-        parts, sentence_parts = [], []
+        pieces: list[tuple[np.ndarray, np.ndarray | None]] = []  # (rows, which of them to keep) per source
+        sentence_pieces: list[tuple[np.ndarray, np.ndarray | None]] = []
         if base is not None and base.chunk_count:
             gone_idx = [i for i, d in enumerate(base.doc_ids) if d in gone]
             keep = ~np.isin(base.chunk_doc, gone_idx)
-            parts.append(np.asarray(base.vectors[keep], dtype=np.float32))
+            pieces.append((base.vectors, np.flatnonzero(keep)))
             counts = np.diff(base.chunk_first_sentence)
-            sentence_parts.append(np.asarray(base.sentence_vectors[np.repeat(keep, counts)], dtype=np.float32))
+            sentence_pieces.append((base.sentence_vectors, np.flatnonzero(np.repeat(keep, counts))))
         for u in upserts:
             if len(u.sentence_vectors) != sum(len(c.sentences) for c in u.chunks):
                 raise ValueError(f"{u.doc_id}: sentence vectors do not match its chunks' sentences")
-            if len(u.sentence_vectors):
-                sentence_parts.append(np.asarray(u.sentence_vectors, dtype=np.float32))
             if len(u.chunks) != len(u.vectors):
                 raise ValueError(f"{u.doc_id}: {len(u.chunks)} chunks but {len(u.vectors)} vectors")
             if len(u.vectors):
-                parts.append(np.asarray(u.vectors, dtype=np.float32))
+                pieces.append((u.vectors, None))
+                sentence_pieces.append((u.sentence_vectors, None))
                 dim = u.vectors.shape[1]
         dim = dim or 0
-        vectors = np.concatenate(parts) if parts else np.zeros((0, dim), dtype=np.float32)
-        if vectors.shape[0] != len(texts):
-            raise ValueError(f"{vectors.shape[0]} vectors for {len(texts)} chunks")
-        sentence_vectors = np.concatenate(sentence_parts) if sentence_parts else np.zeros((0, dim), dtype=np.float32)
-        for name, array in (("vectors.npy", vectors), ("sentences.npy", sentence_vectors)):
-            with open(tmp / name, "wb") as f:
-                np.save(f, array)
-                _fsync_handle(f)
+        if _row_count(pieces) != len(texts):
+            raise ValueError(f"{_row_count(pieces)} vectors for {len(texts)} chunks")
+        _write_rows(tmp / "vectors.npy", pieces, dim)
+        _write_rows(tmp / "sentences.npy", sentence_pieces, dim)
         crash_point("after_vectors")
-        index = build_faiss(vectors, dim)
+        index = build_faiss(pieces, dim)
         faiss.write_index(index, str(tmp / "vectors.faiss"))
         _fsync_file(tmp / "vectors.faiss")
         if texts:
@@ -443,19 +439,51 @@ def _idf(bm25: bm25s.BM25) -> dict[str, float]:
     return {t: float(np.log(1 + (n - df[i] + 0.5) / (df[i] + 0.5))) for t, i in bm25.vocab_dict.items() if i < len(df)}
 
 
-def build_faiss(vectors: np.ndarray, dim: int):
+Rows = Sequence[tuple[np.ndarray, np.ndarray | None]]  # vector sources: (array, the row numbers kept, or all)
+
+
+def _row_count(pieces: Rows) -> int:
+    return sum(len(a) if idx is None else len(idx) for a, idx in pieces)
+
+
+def _blocks(pieces: Rows, size: int = 100_000):
+    """The rows of `pieces` in order, as float32 blocks: a write never holds all vectors twice in memory."""
+    for array, idx in pieces:
+        n = len(array) if idx is None else len(idx)
+        for start in range(0, n, size):
+            block = array[start : start + size] if idx is None else array[idx[start : start + size]]
+            yield np.ascontiguousarray(block, dtype=np.float32)
+
+
+def _write_rows(path: Path, pieces: Rows, dim: int) -> None:
+    """An .npy file of all rows of `pieces`, written block by block."""
+    with open(path, "wb") as f:
+        np.lib.format.write_array_header_1_0(
+            f, {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)), "fortran_order": False,
+                "shape": (_row_count(pieces), dim)})
+        for block in _blocks(pieces):
+            f.write(block.tobytes())
+        _fsync_handle(f)
+
+
+def build_faiss(pieces: Rows, dim: int):
     """Exact inner-product search for small corpora; past APPROXIMATE_THRESHOLD vectors a uniform 8-bit
     scalar-quantized scan: a quarter of the memory and bandwidth, recall@10 about 0.97 against exact search
     (scripts/scale_bench.py). Graph indexes (HNSW) needed far more memory for far less recall there."""
-    n = vectors.shape[0]
+    n = _row_count(pieces)
     if n >= APPROXIMATE_THRESHOLD:
         index = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_8bit_uniform, faiss.METRIC_INNER_PRODUCT)
-        sample = vectors[np.random.default_rng(0).choice(n, size=min(n, 100_000), replace=False)]
-        index.train(np.ascontiguousarray(sample, dtype=np.float32))
+        chosen = np.sort(np.random.default_rng(0).choice(n, size=min(n, 100_000), replace=False))
+        sample, pos = [], 0
+        for block in _blocks(pieces):
+            lo, hi = np.searchsorted(chosen, [pos, pos + len(block)])
+            sample.append(block[chosen[lo:hi] - pos])
+            pos += len(block)
+        index.train(np.concatenate(sample))
     else:
         index = faiss.IndexFlatIP(dim)
-    for start in range(0, n, 100_000):  # in slices, so a memory-mapped array is never copied whole
-        index.add(np.ascontiguousarray(vectors[start : start + 100_000], dtype=np.float32))
+    for block in _blocks(pieces):
+        index.add(block)
     return index
 
 
