@@ -88,7 +88,7 @@ def sentence_offsets(text: str) -> list[tuple[int, int]]:
     starts, ends = (ctypes.c_int32 * size)(), (ctypes.c_int32 * size)()
     n = blingfire.blingfire.TextToSentencesWithOffsets(ctypes.c_char_p(data), ctypes.c_int(len(data)), ctypes.byref(out),
                                                        ctypes.byref(starts), ctypes.byref(ends), ctypes.c_int(size))
-    if n == -1 or n > size:
+    if n == -1 or n > size or not out.value:  # nothing but spaces: no sentence (the wrapper makes one up)
         return []
     count = out.value.count(b"\n") + 1
     first = np.frombuffer(starts, dtype=np.int32, count=count).astype(np.int64)

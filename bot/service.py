@@ -407,6 +407,7 @@ class Bot:
             "model": self.embedder.name,
             "backend": self.embedder.backend,
             "index": snap.generation if snap else None,
+            "search": snap.manifest.get("search") if snap else None,
         }
 
 

@@ -37,6 +37,7 @@ FORMAT_VERSION = 1
 CURRENT = "CURRENT"
 LOCK = ".lock"
 APPROXIMATE_THRESHOLD = 200_000
+TARGET_RECALL = 0.97  # recall@10 an approximate index must show against exact search when it is built
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -392,7 +393,7 @@ class IndexStore:
         _write_rows(tmp / "vectors.npy", pieces, dim)
         _write_rows(tmp / "sentences.npy", sentence_pieces, dim)
         crash_point("after_vectors")
-        index = build_faiss(pieces, dim)
+        index, search = build_faiss(pieces, dim)
         faiss.write_index(index, str(tmp / "vectors.faiss"))
         _fsync_file(tmp / "vectors.faiss")
         if texts:
@@ -408,6 +409,7 @@ class IndexStore:
             "documents": n_docs,
             "chunks": len(texts),
             "faiss": type(index).__name__,
+            "search": search,
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "versions": {"faiss": faiss.__version__, "bm25s": bm25s.__version__},
         }
@@ -466,25 +468,83 @@ def _write_rows(path: Path, pieces: Rows, dim: int) -> None:
         _fsync_handle(f)
 
 
-def build_faiss(pieces: Rows, dim: int):
-    """Exact inner-product search for small corpora; past APPROXIMATE_THRESHOLD vectors a uniform 8-bit
-    scalar-quantized scan: a quarter of the memory and bandwidth, recall@10 about 0.97 against exact search
-    (scripts/scale_bench.py). Graph indexes (HNSW) needed far more memory for far less recall there."""
+def build_faiss(pieces: Rows, dim: int) -> tuple[faiss.Index, dict]:
+    """The vector index and how it searches (kind, parameters, recall@10 against exact search).
+
+    Below APPROXIMATE_THRESHOLD vectors: exact search. Past it, an inverted file over 8-bit codes, probing
+    the fewest lists that reach TARGET_RECALL on a sample of the corpus's own vectors (each looking for its
+    neighbours other than itself). When the vectors have no cluster structure (random vectors, the worst
+    case) no small probe count gets there, and a uniform 8-bit scan of every vector does: a quarter of the
+    memory of exact search at about 0.97 recall. HNSW was measured too and needed more memory for less recall
+    on such vectors (scripts/scale_bench.py, BENCHMARKS.md)."""
     n = _row_count(pieces)
-    if n >= APPROXIMATE_THRESHOLD:
-        index = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_8bit_uniform, faiss.METRIC_INNER_PRODUCT)
-        chosen = np.sort(np.random.default_rng(0).choice(n, size=min(n, 100_000), replace=False))
-        sample, pos = [], 0
-        for block in _blocks(pieces):
-            lo, hi = np.searchsorted(chosen, [pos, pos + len(block)])
-            sample.append(block[chosen[lo:hi] - pos])
-            pos += len(block)
-        index.train(np.concatenate(sample))
-    else:
+    if n < APPROXIMATE_THRESHOLD:
         index = faiss.IndexFlatIP(dim)
+        for block in _blocks(pieces):
+            index.add(block)
+        return index, {"kind": "exact", "recall_at_10": 1.0}
+    rng = np.random.default_rng(0)
+    chosen = np.sort(rng.choice(n, size=min(n, 100_000), replace=False))
+    sample = _rows_at(pieces, chosen)
+    probe = rng.choice(len(chosen), size=200, replace=False)
+    queries, own = sample[probe], chosen[probe]
+    truth = _others(exact_top(_blocks(pieces), queries, 11), own)
+
+    def recall(index) -> float:
+        found = _others(index.search(queries, 11)[1], own)
+        return float(np.mean([len(set(f) & set(t)) / len(t) for f, t in zip(found, truth)]))
+
+    nlist = 2 ** max(8, round(np.log2(np.sqrt(n))))
+    # residuals need a range per dimension: one range for all capped recall at 0.965 on clustered vectors
+    ivf = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dim), dim, nlist, faiss.ScalarQuantizer.QT_8bit,
+                                        faiss.METRIC_INNER_PRODUCT)
+    ivf.train(sample)
     for block in _blocks(pieces):
-        index.add(block)
-    return index
+        ivf.add(block)
+    nprobe = 1
+    while nprobe <= nlist // 8:
+        ivf.nprobe = nprobe
+        measured = recall(ivf)
+        if measured >= TARGET_RECALL:
+            return ivf, {"kind": "ivf-sq8", "nlist": nlist, "nprobe": nprobe, "recall_at_10": round(measured, 3)}
+        nprobe *= 2
+    del ivf
+    scan = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_8bit_uniform, faiss.METRIC_INNER_PRODUCT)
+    scan.train(sample)
+    for block in _blocks(pieces):
+        scan.add(block)
+    return scan, {"kind": "sq8-scan", "recall_at_10": round(recall(scan), 3)}
+
+
+def _rows_at(pieces: Rows, positions: np.ndarray) -> np.ndarray:
+    """The rows at sorted global `positions`, gathered block by block."""
+    out, pos = [], 0
+    for block in _blocks(pieces):
+        lo, hi = np.searchsorted(positions, [pos, pos + len(block)])
+        out.append(block[positions[lo:hi] - pos])
+        pos += len(block)
+    return np.concatenate(out)
+
+
+def exact_top(blocks, queries: np.ndarray, k: int) -> np.ndarray:
+    """Ids of the exact top-k inner products of `queries` over the vectors in `blocks`, one block at a time."""
+    best = np.full((len(queries), k), -np.inf, dtype=np.float32)
+    best_ids = np.zeros((len(queries), k), dtype=np.int64)
+    start = 0
+    for block in blocks:
+        scores = queries @ np.asarray(block, dtype=np.float32).T
+        cand = np.concatenate([best, scores], axis=1)
+        cand_ids = np.concatenate([best_ids, np.broadcast_to(np.arange(start, start + len(block)), scores.shape)], axis=1)
+        top = np.argpartition(-cand, k - 1, axis=1)[:, :k]
+        best, best_ids = np.take_along_axis(cand, top, 1), np.take_along_axis(cand_ids, top, 1)
+        start += len(block)
+    return best_ids
+
+
+def _others(ids: np.ndarray, own: np.ndarray) -> list[list[int]]:
+    """Each row's ids without the query's own id, cut to one less than asked."""
+    k = ids.shape[1] - 1
+    return [[int(i) for i in row if i != me and i >= 0][:k] for row, me in zip(ids, own)]
 
 
 class _WriterLock:

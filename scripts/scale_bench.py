@@ -9,6 +9,7 @@ index against exact search.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import resource
@@ -34,7 +35,24 @@ def rss_mb() -> float:
     return float("nan")
 
 
-def build(root: Path, n: int, per_doc: int) -> dict:
+@functools.cache
+def topic_centres() -> np.ndarray:
+    centres = np.random.default_rng(42).standard_normal((2000, DIM), dtype=np.float32)
+    return centres / np.linalg.norm(centres, axis=1, keepdims=True)
+
+
+def unit_vectors(rng: np.random.Generator, m: int, clustered: bool) -> np.ndarray:
+    """Random unit vectors; with `clustered`, drawn around 2,000 fixed topic centres (cosine to the centre
+    about 0.7, to a same-topic neighbour about 0.5), closer to how real embeddings spread."""
+    if clustered:
+        centres = topic_centres()
+        vecs = centres[rng.integers(0, len(centres), size=m)] + rng.standard_normal((m, DIM), dtype=np.float32) / np.sqrt(DIM)
+    else:
+        vecs = rng.standard_normal((m, DIM), dtype=np.float32)
+    return vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
+
+
+def build(root: Path, n: int, per_doc: int, clustered: bool) -> dict:
     from bot.chunking import Chunk
     from bot.spans import Span
     from bot.store import DocumentWrite, IndexStore
@@ -53,8 +71,7 @@ def build(root: Path, n: int, per_doc: int) -> dict:
             span = Span(pos, pos + len(t))
             chunks.append(Chunk(f"doc{d // per_doc}", i, span, "prose", "", (span,), t))
             pos += len(t) + 1
-        vecs = rng.standard_normal((m, DIM), dtype=np.float32)
-        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+        vecs = unit_vectors(rng, m, clustered)
         upserts.append(DocumentWrite(doc_id=f"doc{d // per_doc}", title=f"Document {d // per_doc}", sha256="0" * 64,
                                      source="synthetic", text=doc_text, structure={}, chunks=chunks, vectors=vecs,
                                      sentence_vectors=vecs, facts=[]))
@@ -66,22 +83,22 @@ def build(root: Path, n: int, per_doc: int) -> dict:
         snap = store.write(None, upserts=upserts, removals=[])
     seconds = time.perf_counter() - t0
     return {"chunks": snap.chunk_count, "documents": len(snap.documents), "generate_s": round(generated, 1),
-            "build_s": round(seconds, 1), "index": snap.manifest["faiss"], "rss_before_build_mb": round(inputs_rss, 1),
+            "build_s": round(seconds, 1), "index": snap.manifest["faiss"], "search": snap.manifest["search"],
+            "rss_before_build_mb": round(inputs_rss, 1),
             "build_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 
-def query(root: Path, queries: int) -> dict:
+def query(root: Path, queries: int, clustered: bool) -> dict:
     import faiss
 
-    from bot.store import IndexStore, query_terms
+    from bot.store import IndexStore, exact_top, query_terms
 
     base_rss = rss_mb()
     t0 = time.perf_counter()
     snap = IndexStore(root, identity=IDENTITY, dim=DIM).load()
     load_s = time.perf_counter() - t0
     rng = np.random.default_rng(1)
-    q = rng.standard_normal((queries, DIM), dtype=np.float32)
-    q /= np.linalg.norm(q, axis=1, keepdims=True)
+    q = unit_vectors(rng, queries, clustered)
     words = [f"w{i}" for i in rng.integers(0, 50_000, size=queries * 3)]
     dense, lexical, found = [], [], []
     for i in range(queries):
@@ -93,17 +110,7 @@ def query(root: Path, queries: int) -> dict:
         snap.lexical_scores(query_terms(" ".join(words[3 * i : 3 * i + 3])))
         lexical.append(time.perf_counter() - t)
     rss_after = rss_mb()
-    # exact top-10 from the stored vectors, in slices
-    best = np.full((queries, 10), -np.inf, dtype=np.float32)
-    best_ids = np.zeros((queries, 10), dtype=np.int64)
-    for start in range(0, snap.chunk_count, 100_000):
-        block = np.asarray(snap.vectors[start : start + 100_000], dtype=np.float32)
-        scores = q @ block.T
-        cand = np.concatenate([best, scores], axis=1)
-        cand_ids = np.concatenate([best_ids, np.arange(start, start + block.shape[0])[None, :].repeat(queries, 0)], axis=1)
-        top = np.argsort(-cand, axis=1)[:, :10]
-        best = np.take_along_axis(cand, top, 1)
-        best_ids = np.take_along_axis(cand_ids, top, 1)
+    best_ids = exact_top((snap.vectors[i : i + 100_000] for i in range(0, snap.chunk_count, 100_000)), q, 10)
     recall = float(np.mean([len(set(found[i]) & set(best_ids[i])) / 10 for i in range(queries)]))
 
     def pct(xs, p):
@@ -120,16 +127,18 @@ def main() -> int:
     p.add_argument("--chunks", type=int, default=1_000_000)
     p.add_argument("--per-doc", type=int, default=100)
     p.add_argument("--queries", type=int, default=200)
+    p.add_argument("--clustered", action="store_true", help="vectors around topic centres instead of uniform")
     p.add_argument("--index", type=Path, default=None, help="query an index built earlier (internal)")
     a = p.parse_args()
     if a.index is not None:
-        print(json.dumps(query(a.index, a.queries)))
+        print(json.dumps(query(a.index, a.queries, a.clustered)))
         return 0
     with tempfile.TemporaryDirectory(dir=ROOT / "bench-data" if (ROOT / "bench-data").exists() else None) as tmp:
         root = Path(tmp) / "index"
-        report = build(root, a.chunks, a.per_doc)
+        report = build(root, a.chunks, a.per_doc, a.clustered)
         print(json.dumps(report), flush=True)
-        out = subprocess.run([sys.executable, __file__, "--index", str(root), "--queries", str(a.queries)],
+        out = subprocess.run([sys.executable, __file__, "--index", str(root), "--queries", str(a.queries)]
+                             + (["--clustered"] if a.clustered else []),
                              capture_output=True, text=True, env={**os.environ})
         print(out.stdout.strip() or out.stderr[-2000:])
     return 0

@@ -68,6 +68,7 @@ def test_citation_lookup(client):
 def test_health_and_openapi(client):
     h = client.get("/health").json()
     assert h["status"] == "ok" and h["documents"] == 5 and h["chunks"] > 0 and h["model"]
+    assert h["search"] == {"kind": "exact", "recall_at_10": 1.0, "nlist": None, "nprobe": None}
     assert client.get("/docs").status_code == 200
     assert "/ask" in client.get("/openapi.json").json()["paths"]
 

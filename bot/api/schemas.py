@@ -126,6 +126,15 @@ class CiteResponse(BaseModel):
     matches: list[CiteMatch]
 
 
+class SearchOut(BaseModel):
+    """How the vector index searches, and its recall@10 against exact search measured when it was built."""
+
+    kind: str
+    recall_at_10: float
+    nlist: int | None = None
+    nprobe: int | None = None
+
+
 class HealthOut(BaseModel):
     status: str
     documents: int
@@ -133,6 +142,7 @@ class HealthOut(BaseModel):
     model: str
     backend: str
     index: str | None
+    search: SearchOut | None = None
 
 
 class ErrorBody(BaseModel):
