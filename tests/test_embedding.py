@@ -26,6 +26,11 @@ def test_onnx_export_is_cached_and_agrees_with_torch(tmp_path):
     assert np.allclose(np.linalg.norm(a, axis=1), 1, atol=1e-4)
     assert (a * b).sum(axis=1).min() > 0.97
     assert onnx.identity()["backend"] != torch.identity()["backend"]
+    # the bundled BERT-type model gets ONNX Runtime's fused, quantized attention (the speed depends on it)
+    import onnx as onnx_lib
+
+    ops = {node.op_type for node in onnx_lib.load(str(model)).graph.node}
+    assert {"QAttention", "QEmbedLayerNormalization", "SkipLayerNormalization"} <= ops
 
 
 def test_sentence_vectors_come_from_their_own_tokens(tmp_path):
