@@ -24,6 +24,15 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
+def table(rows: list[dict]) -> str:
+    """Rows as an aligned text table, one column per key (in first-seen order); '-' where a row lacks it."""
+    cols = list(dict.fromkeys(k for r in rows for k in r))
+    cells = [[str(r.get(c, "-")) for c in cols] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
+    line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()  # noqa: E731
+    return "\n".join([line(cols), line(["-" * w for w in widths])] + [line(row) for row in cells])
+
+
 def pct(values: list[float], q: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, int(q * (len(s) - 1) + 0.5))]
@@ -153,14 +162,14 @@ def main() -> int:
     p.add_argument("--backends", default="torch,onnx")
     p.add_argument("--seconds", type=float, default=15)
     p.add_argument("--rounds", type=int, default=3, help="ingest: turns of raw encode and each ingestion")
+    p.add_argument("--json", action="store_true", help="JSON lines instead of a table")
     a = p.parse_args()
     backends = a.backends.split(",")
     if a.what == "ingest":
         rows = bench_ingest(a.docs, backends, a.rounds)
     else:
         rows = [r for b in backends for r in bench_query(b, a.seconds)]
-    for r in rows:
-        print(json.dumps(r))
+    print("\n".join(json.dumps(r) for r in rows) if a.json else table(rows))
     return 0
 
 

@@ -24,6 +24,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import table  # noqa: E402  (scripts/ is on the path when this script runs)
+
 IDENTITY = {"model": "synthetic", "fingerprint": "synthetic-unit-vectors", "backend": "none"}
 DIM = 384
 
@@ -136,11 +138,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory(dir=ROOT / "bench-data" if (ROOT / "bench-data").exists() else None) as tmp:
         root = Path(tmp) / "index"
         report = build(root, a.chunks, a.per_doc, a.clustered)
-        print(json.dumps(report), flush=True)
+        print(table([report]) + "\n", flush=True)
         out = subprocess.run([sys.executable, __file__, "--index", str(root), "--queries", str(a.queries)]
                              + (["--clustered"] if a.clustered else []),
                              capture_output=True, text=True, env={**os.environ})
-        print(out.stdout.strip() or out.stderr[-2000:])
+        try:
+            print(table([json.loads(out.stdout)]))
+        except json.JSONDecodeError:
+            print(out.stdout.strip() or out.stderr[-2000:])
     return 0
 
 
