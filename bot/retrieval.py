@@ -122,15 +122,15 @@ class Retriever:
         kind = question_type(question)
         span_of = (fused - fused.min()) / (fused.max() - fused.min()) if len(fused) > 1 and fused.max() > fused.min() else np.ones_like(fused)
 
+        chunks = [snap.chunk(int(vid)) for vid in vids]
+        texts = [[s.of(snap.document_text(c.doc_id)) for s in c.sentences] for c in chunks]
+        all_terms = iter(lexical_tokens([t for sents in texts for t in sents]))  # one tokenizer call per question
         out: list[ScoredSentence] = []
-        for vid, chunk_score in zip(vids, span_of):
-            chunk = snap.chunk(int(vid))
-            text = snap.document_text(chunk.doc_id)
+        for vid, chunk_score, chunk, sent_texts in zip(vids, span_of, chunks, texts):
             first = int(snap.chunk_first_sentence[vid])
             svecs = np.asarray(snap.sentence_vectors[first : first + len(chunk.sentences)])
             dense = svecs @ qvec
-            sent_texts = [s.of(text) for s in chunk.sentences]
-            sent_terms = lexical_tokens(sent_texts)
+            sent_terms = [next(all_terms) for _ in sent_texts]
             penalty = KIND_PENALTY.get(chunk.kind, 1.0)
             context = _context_terms(snap, chunk) if TITLE_COVERAGE else frozenset()
             for pos, (span, toks, sim, body) in enumerate(zip(chunk.sentences, sent_terms, dense, sent_texts)):

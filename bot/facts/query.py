@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rapidfuzz.distance import Levenshtein
+
 from bot.facts.events import fold
 
 FIELD_LABEL = {
@@ -103,26 +105,13 @@ def events_of(facts: list[dict]) -> list[EventRef]:
     return out
 
 
-def _edit_distance_at_most(a: str, b: str, k: int) -> bool:
-    if abs(len(a) - len(b)) > k:
-        return False
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
-        prev = cur
-        if min(prev) > k:
-            return False
-    return prev[-1] <= k
-
-
 def place_score(place: str, words: list[str], joined: str) -> float:
     p = fold(place)
     if re.search(rf"\b{re.escape(p)}\b", joined):
         return 1.0
     for w in words:
-        if len(p) >= 5 and len(w) >= 4 and _edit_distance_at_most(p, w, 1 if len(p) < 8 else 2):
+        limit = 1 if len(p) < 8 else 2
+        if len(p) >= 5 and len(w) >= 4 and Levenshtein.distance(p, w, score_cutoff=limit) <= limit:
             return 0.8  # a spelling variant, one or two letters off
     return 0.0
 
