@@ -95,6 +95,17 @@ def test_malformed_and_oversized_bodies(client):
     assert_error(client.post("/ask", content=b"\xff\xfe\x00", headers={"content-type": "application/json"}), 400)
     assert_error(client.post("/ask", content=b"x" * 200_000, headers={"content-type": "application/json"}), 413, "too_large")
 
+    def chunked(total: int):  # no Content-Length: the body arrives in pieces, counted as it comes
+        for _ in range(total // 8192):
+            yield b" " * 8192
+
+    r = client.post("/ask", content=chunked(400_000), headers={"content-type": "application/json"})
+    assert "content-length" not in r.request.headers
+    assert_error(r, 413, "too_large")
+    assert "BOT_MAX_REQUEST_BYTES" in r.json()["error"]["message"]
+    assert client.post("/ask", content=chunked(16_384), headers={"content-type": "application/json"}).status_code == 400
+    assert client.get("/health").status_code == 200
+
 
 def test_unknown_ids_are_404(client):
     assert_error(client.get("/documents/no-such-doc"), 404, "not_found")

@@ -8,7 +8,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.body_limit import RequestBodyLimitResponder
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.config import Settings
 from bot.errors import BotError
@@ -22,6 +25,34 @@ def error_response(status: int, code: str, message: str, details: dict | None = 
     if details:
         body["error"]["details"] = details
     return JSONResponse(body, status_code=status)
+
+
+def body_limit(settings: Settings, method: str, path: str) -> tuple[int, str]:
+    """The largest body a request may send, and the setting that sets it (uploads carry a whole document)."""
+    if method == "POST" and path == "/documents":
+        return settings.max_document_bytes * 2, "BOT_MAX_DOCUMENT_BYTES"
+    return settings.max_request_bytes, "BOT_MAX_REQUEST_BYTES"
+
+
+class BodyLimit:
+    """Caps every request body through Starlette's limiter, which counts the bytes as they arrive, so a body
+    sent without Content-Length (chunked) is cut off at the limit too. Plain ASGI: no per-request task."""
+
+    def __init__(self, app: ASGIApp, settings: Settings):
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        limit, setting = body_limit(self.settings, scope["method"], scope["path"])
+        length = Headers(scope=scope).get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            # refused before reading (Starlette's limiter would answer this case in plain text)
+            response = (error_response(400, "bad_request", "Content-Length is not a number") if not length.isdigit()
+                        else error_response(413, "too_large", f"request body over {limit} bytes ({setting})"))
+            return await response(scope, receive, send)
+        await RequestBodyLimitResponder(self.app, limit)(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None, *, bot: Bot | None = None) -> FastAPI:
@@ -70,7 +101,10 @@ def create_app(settings: Settings | None = None, *, bot: Bot | None = None) -> F
         return error_response(422, "invalid_request", "; ".join(parts))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 413:
+            limit, setting = body_limit(settings, request.method, request.url.path)
+            return error_response(413, "too_large", f"request body over {limit} bytes ({setting})")
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail))
 
@@ -79,18 +113,7 @@ def create_app(settings: Settings | None = None, *, bot: Bot | None = None) -> F
         log.exception("unexpected error")
         return error_response(500, "internal_error", "something went wrong on our side; the error was logged")
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length is not None:
-            if not length.isdigit():
-                return error_response(400, "bad_request", "Content-Length is not a number")
-            upload = request.method == "POST" and request.url.path == "/documents"
-            limit = settings.max_document_bytes * 2 if upload else settings.max_request_bytes
-            if int(length) > limit:
-                return error_response(413, "too_large", f"request body over {limit} bytes "
-                                      f"({'BOT_MAX_DOCUMENT_BYTES' if upload else 'BOT_MAX_REQUEST_BYTES'})")
-        return await call_next(request)
+    app.add_middleware(BodyLimit, settings=settings)
 
     from pathlib import Path
 
