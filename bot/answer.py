@@ -165,8 +165,10 @@ class FactAnswer:
     event_places: list[str]
 
 
-def answer_with_facts(snap: Snapshot, question: str, *, context_places: list[str] | None, max_chars: int) -> FactAnswer | None:
-    """Answer a numeric or date question from the fact table, or None to fall back to passages."""
+def answer_with_facts(snap: Snapshot, question: str, *, named, context_places: list[str] | None,
+                      max_chars: int) -> FactAnswer | None:
+    """Answer a numeric or date question from the fact table, or None to fall back to passages. `named` is
+    the event the question names (named_event), else the conversation's event is looked up by its places."""
     r = fq.route(question)
     if r is None:
         return None
@@ -177,12 +179,11 @@ def answer_with_facts(snap: Snapshot, question: str, *, context_places: list[str
         return _most(snap, events, r, max_chars)
     if r.kind == "combined":
         return _combined(snap, events, question, r, max_chars)
-    found = fq.find_events(events, question)
-    if not found and context_places:
-        found = [e for e in events if e.same_as(context_places, None)][:1]
-    if not found:
+    event = named
+    if event is None and context_places:
+        event = next((e for e in events if e.same_as(context_places, None)), None)
+    if event is None:
         return None
-    event = found[0]
     if r.kind == "commander":
         picked = [f for f in event.facts if f["field"] == "commander" and (r.role is None or f["side"] in (r.role, ""))]
         seen, uniq = set(), []

@@ -42,6 +42,16 @@ class Chunk:
     sentences: tuple[Span, ...]
     text: str
 
+    def sentence_ranges(self, doc_text: str) -> list[tuple[int, int]]:
+        """Where each sentence sits in `text`: after the header, joined by single spaces (see chunk_document)."""
+        bodies = [s.of(doc_text) for s in self.sentences]
+        pos = len(self.text) - len(" ".join(bodies))
+        out = []
+        for body in bodies:
+            out.append((pos, pos + len(body)))
+            pos += len(body) + 1
+        return out
+
 
 def split_sentences(doc: Document) -> list[Sentence]:
     """Sentences of every quotable block, never crossing a block or touching page cruft."""

@@ -203,15 +203,9 @@ class Embedder:
     def warm(self) -> None:
         _ = self.dim
 
-    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
-        """Unit vectors for `texts` (mean of token states, as sentence-transformers pools)."""
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        if self.backend == "torch":
-            with self._lock:
-                vecs = self._model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
-                                          convert_to_numpy=True, show_progress_bar=progress)
-            return np.ascontiguousarray(vecs, dtype=np.float32)
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors for `texts`: the mean of their token states, as sentence-transformers pools this model.
+        Questions and chunks go through the same pass, whichever the runtime."""
         return self.encode_with_parts(texts, [[] for _ in texts])[0]
 
     def encode_with_parts(self, texts: Sequence[str], parts: Sequence[Parts]) -> tuple[np.ndarray, list[np.ndarray]]:

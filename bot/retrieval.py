@@ -8,8 +8,8 @@ thing asked for (a number for "how many", a date for "when").
 
 from __future__ import annotations
 
+import functools
 import re
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,26 +96,17 @@ class Retriever:
 
     def __init__(self, embedder: Embedder, *, cache_size: int = 2048):
         self.embedder = embedder
-        self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
+        # lru_cache is thread-safe, and the server asks from many threads at once
+        self.embed_question = functools.lru_cache(maxsize=cache_size)(self._embed)
 
-    def embed_question(self, question: str) -> np.ndarray:
-        key = question.strip()
-        vec = self._qcache.get(key)
-        if vec is None:
-            vec = self.embedder.encode([key])[0]
-            self._qcache[key] = vec
-            if len(self._qcache) > self._cache_size:
-                self._qcache.popitem(last=False)
-        else:
-            self._qcache.move_to_end(key)
-        return vec
+    def _embed(self, question: str) -> np.ndarray:
+        return self.embedder.encode([question])[0]
 
     def retrieve(self, snap: Snapshot, question: str, *, doc_filter: set[str] | None = None) -> Retrieval:
         terms = frozenset(query_terms(question))
         if snap.chunk_count == 0:
             return Retrieval(question, [], terms)
-        qvec = self.embed_question(question)
+        qvec = self.embed_question(question.strip())
         vids, fused = self._chunks(snap, terms, qvec, doc_filter)
         weights = _term_weights(snap, terms)
         total = sum(weights.values()) or 1.0
@@ -177,5 +168,4 @@ def _context_terms(snap: Snapshot, chunk) -> frozenset[str]:
 
 def _term_weights(snap: Snapshot, terms: frozenset[str]) -> dict[str, float]:
     """IDF per query term; a term the corpus never uses weighs as much as the rarest one it does."""
-    ceiling = max(snap.idf.values(), default=1.0)
-    return {t: snap.idf.get(t, ceiling) for t in terms}
+    return {t: snap.idf.get(t, snap.idf_ceiling) for t in terms}

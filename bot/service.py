@@ -9,7 +9,7 @@ import time
 import uuid
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -180,7 +180,7 @@ class Bot:
                 sentences = split_sentences(d)
                 chunks = chunk_document(d, self.embedder.count_tokens, max_tokens=max_tokens, sentences=sentences)
                 job = embedding.submit(self.embedder.encode_with_parts, [c.text for c in chunks],
-                                       [sentence_ranges(d.text, c) for c in chunks])
+                                       [c.sentence_ranges(d.text) for c in chunks])
                 if bar is not None:
                     job.add_done_callback(lambda _: bar.update(1))
                 staged.append((d, chunks, job, self._facts_of(d, sentences)))
@@ -217,6 +217,7 @@ class Bot:
             raise BadInput("top_k must be between 1 and 20")
         conv_id = conversation_id or uuid.uuid4().hex
         snap = self.snapshot()
+        event = None
         if snap is None or snap.chunk_count == 0:
             ans = answers.Answer(question, answers.ABSTAIN_ANSWER, "none", 0.0, [])
         else:
@@ -226,17 +227,16 @@ class Bot:
             search_text = f"{question} ({context.name})" if context is not None else question
             retrieval = self.retriever.retrieve(snap, search_text)
             passages = answers.build_passages(snap, retrieval, top_k=top_k, max_chars=self.settings.quote_max_chars)
-            facts = answers.answer_with_facts(snap, question, context_places=context.places if context else None,
+            facts = answers.answer_with_facts(snap, question, named=named,
+                                              context_places=context.places if context else None,
                                               max_chars=self.settings.quote_max_chars)
             if facts is not None:
                 ans = answers.Answer(question, facts.answer, "fact", 1.0, passages, facts.facts)
             else:
                 ans = answers.compose(question, retrieval, passages, min_confidence=self.settings.min_confidence)
             event = named or context or (self._event_of_passage(snap, ans) if ans.mode != "none" else None)
-            self._remember(conv_id, question, ans, event=event)
-            return answers.Answer(ans.question, ans.answer, ans.mode, ans.confidence, ans.passages, ans.facts, conv_id)
-        self._remember(conv_id, question, ans)
-        return answers.Answer(ans.question, ans.answer, ans.mode, ans.confidence, ans.passages, ans.facts, conv_id)
+        self._remember(conv_id, question, ans, event=event)
+        return replace(ans, conversation_id=conv_id)
 
     def _check_question(self, question: str) -> str:
         if not isinstance(question, str):
@@ -409,18 +409,6 @@ class Bot:
             "index": snap.generation if snap else None,
             "search": snap.manifest.get("search") if snap else None,
         }
-
-
-def sentence_ranges(text: str, chunk) -> list[tuple[int, int]]:
-    """Where each sentence of `chunk` sits in the chunk's embedded text (header, then sentences joined by
-    single spaces)."""
-    bodies = [s.of(text) for s in chunk.sentences]
-    pos = len(chunk.text) - len(" ".join(bodies))
-    out = []
-    for body in bodies:
-        out.append((pos, pos + len(body)))
-        pos += len(body) + 1
-    return out
 
 
 def structure_of(doc: Document) -> dict:

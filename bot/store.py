@@ -134,6 +134,7 @@ class Snapshot:
         self.sentence_vectors = sentence_vectors
         self.chunk_first_sentence = chunk_first_sentence
         self.idf = _idf(bm25) if bm25 is not None else {}
+        self.idf_ceiling = max(self.idf.values(), default=1.0)  # the rarest term's weight
         self.memo: dict = {}  # derived data computed once per snapshot (e.g. the event table)
         self._text_cache: OrderedDict[str, str] = OrderedDict()
         self._chunk_cache: OrderedDict[int, ChunkRecord] = OrderedDict()
