@@ -124,8 +124,8 @@ class Bot:
         report.seconds = time.perf_counter() - started
         return report
 
-    def add_text(self, doc_id: str, text: str) -> IngestReport:
-        """Ingest one document given as text (the upload endpoint)."""
+    def add_text(self, doc_id: str, text: str) -> dict:
+        """Ingest one document given as text (the upload endpoint): its status and chunk count."""
         report = IngestReport()
         if len(text.encode("utf-8")) > self.settings.max_document_bytes:
             raise TooLarge(f"document is over {self.settings.max_document_bytes} bytes (BOT_MAX_DOCUMENT_BYTES)")
@@ -135,7 +135,8 @@ class Bot:
             raise DocumentRejected(f"{doc_id}: the document is empty")
         doc = parse_document(doc_id, text, source=f"upload:{doc_id}")
         self._write([doc], [], report, progress=False)
-        return report
+        status = "added" if report.added else "updated" if report.updated else "unchanged"
+        return {"doc_id": doc_id, "status": status, "chunks": self._require().documents[doc_id].chunks}
 
     def remove(self, doc_id: str) -> None:
         with self._write_lock, self.store.writing():
@@ -297,10 +298,6 @@ class Bot:
             return []
         return [{"doc_id": d.doc_id, "title": d.title, "chars": d.chars, "chunks": d.chunks}
                 for d in snap.documents.values()]
-
-    def documents_by_id(self) -> dict[str, int]:
-        """doc_id -> number of chunks."""
-        return {d["doc_id"]: d["chunks"] for d in self.documents()}
 
     def document(self, doc_id: str) -> dict:
         snap = self._require()

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from bot.api.deps import BotDep
 from bot.api.schemas import AskRequest, AskResponse, ErrorOut
@@ -46,7 +47,5 @@ async def webhook_ask(request: Request, bot: BotDep) -> dict:
         ask = AskRequest.model_validate_json(body)
     except ValidationError as exc:
         raise RequestValidationError(exc.errors()) from None
-    from starlette.concurrency import run_in_threadpool
-
     answer = await run_in_threadpool(bot.ask, ask.question, conversation_id=ask.conversation_id, top_k=ask.top_k)
     return asdict(answer)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -44,9 +43,7 @@ def documents(bot: BotDep) -> list[dict]:
 @router.post("/documents", response_model=DocumentWriteOut, dependencies=[AdminDep],
              responses={403: {"model": ErrorOut}}, summary="Add or replace a text document (admin key)")
 def upload(body: DocumentUpload, bot: BotDep) -> dict:
-    report = bot.add_text(body.doc_id, body.text)
-    status = "added" if report.added else "updated" if report.updated else "unchanged"
-    return {"doc_id": body.doc_id, "status": status, "chunks": bot.documents_by_id().get(body.doc_id, 0)}
+    return bot.add_text(body.doc_id, body.text)
 
 
 @router.delete("/documents/{doc_id}", response_model=DocumentWriteOut, dependencies=[AdminDep],
