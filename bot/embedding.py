@@ -107,39 +107,19 @@ class Embedder:
 
     @cached_property
     def _session(self):
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1  # parallel across texts instead (encode_with_parts)
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        return ort.InferenceSession(str(self.onnx_model()), options, providers=["CPUExecutionProvider"])
+        return onnx_session(self.onnx_model())
 
     def onnx_model(self) -> Path:
         """The int8 ONNX model for these weights, exported and quantized once into the cache."""
         target = self.cache_dir / "onnx" / f"{self.fingerprint}-{ONNX_RECIPE}.onnx"
-        if target.exists():
-            return target
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.parent / f".{uuid.uuid4().hex}"
-        tmp.mkdir()
-        try:
-            fp32 = tmp / "model.onnx"
-            self._export(fp32)
-            fp32 = self._fuse(fp32, tmp / "fused.onnx")
-            from onnx import TensorProto
-            from onnxruntime.quantization import QuantType, quantize_dynamic
-
-            # per-channel int8 weights keep cosine similarity to the fp32 model at about 0.99; the default
-            # tensor type lets the quantizer read the fused (contrib-domain) nodes' outputs
-            quantize_dynamic(str(fp32), str(tmp / "int8.onnx"), weight_type=QuantType.QInt8, per_channel=True,
-                             extra_options={"DefaultTensorType": TensorProto.FLOAT})
-            os.replace(tmp / "int8.onnx", target)
-        finally:
-            for f in tmp.glob("*"):
-                f.unlink()
-            tmp.rmdir()
-        return target
+        config = json.loads((self.model_path / "config.json").read_text())
+        probe = self._batch_tokenizer.encode_batch(["A probe sentence for the fused graph.", "Another one."])
+        feed = {"input_ids": np.array([e.ids for e in probe], np.int64),
+                "attention_mask": np.array([e.attention_mask for e in probe], np.int64)}
+        feed["token_type_ids"] = np.zeros_like(feed["input_ids"])
+        return int8_onnx(target, self._export, model_type=config.get("model_type", ""),
+                         num_heads=int(config["num_attention_heads"]), hidden_size=int(config["hidden_size"]),
+                         probe=feed)
 
     def _export(self, out: Path) -> None:
         import torch
@@ -164,35 +144,6 @@ class Embedder:
                           input_names=["input_ids", "attention_mask", "token_type_ids"],
                           output_names=["hidden"], opset_version=17, dynamo=False,
                           dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes, "hidden": axes})
-
-    def _fuse(self, model: Path, out: Path) -> Path:
-        """Fuse attention, embedding and layer norms, and GELU when ONNX Runtime knows the architecture and the
-        fused graph gives the same output; otherwise keep the plain graph (correct, only slower)."""
-        import onnxruntime as ort
-        from onnxruntime.transformers.optimizer import MODEL_TYPES, optimize_model
-
-        config = json.loads((self.model_path / "config.json").read_text())
-        kind = config.get("model_type", "")
-        if kind not in MODEL_TYPES:
-            log.info("no ONNX fusion for model type %r; using the plain graph", kind)
-            return model
-        try:
-            fused = optimize_model(str(model), model_type=kind, num_heads=int(config["num_attention_heads"]),
-                                   hidden_size=int(config["hidden_size"]), opt_level=1)
-            fused.save_model_to_file(str(out))
-            probe = self._batch_tokenizer.encode_batch(["A probe sentence for the fused graph.", "Another one."])
-            feed = {"input_ids": np.array([e.ids for e in probe], np.int64),
-                    "attention_mask": np.array([e.attention_mask for e in probe], np.int64)}
-            feed["token_type_ids"] = np.zeros_like(feed["input_ids"])
-            plain, merged = (ort.InferenceSession(str(m), providers=["CPUExecutionProvider"]).run(None, feed)[0]
-                             for m in (model, out))
-            mask = feed["attention_mask"].astype(bool)
-            if not np.allclose(plain[mask], merged[mask], atol=1e-3):
-                raise ValueError("the fused graph's output differs from the plain graph's")
-        except Exception as exc:  # the optimizer is best-effort by design; the plain graph is always right
-            log.warning("ONNX fusion skipped (%s); using the plain graph", exc)
-            return model
-        return out
 
     # -- encoding ------------------------------------------------------------------------------------
 
@@ -238,8 +189,8 @@ class Embedder:
                     pv.append(_unit(states[sel if sel.any() else m].mean(axis=0)))
                 part_vecs[i] = np.array(pv, dtype=np.float32) if pv else np.zeros((0, states.shape[1]), np.float32)
 
-        if self.backend == "onnx" and len(groups) > 1 and _cores() > 1:
-            with ThreadPoolExecutor(max_workers=_cores(), thread_name_prefix="embed") as pool:
+        if self.backend == "onnx" and len(groups) > 1 and cores() > 1:
+            with ThreadPoolExecutor(max_workers=cores(), thread_name_prefix="embed") as pool:
                 list(pool.map(run, groups))
         else:
             for idx in groups:
@@ -263,7 +214,72 @@ class Embedder:
         return {"model": self.name, "fingerprint": self.fingerprint, "backend": backend}
 
 
-def _cores() -> int:
+def onnx_session(path: Path):
+    """A single-threaded ONNX Runtime session: callers run one text per call, one call per core at once."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def int8_onnx(target: Path, export, *, model_type: str, num_heads: int, hidden_size: int, probe: dict) -> Path:
+    """`target`, built once: `export(path)` writes the fp32 graph, ONNX Runtime's transformer optimizer fuses
+    it (kept only if it agrees with the plain graph on `probe`), and the weights are quantized per channel."""
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{uuid.uuid4().hex}"
+    tmp.mkdir()
+    try:
+        fp32 = tmp / "model.onnx"
+        export(fp32)
+        fp32 = _fuse(fp32, tmp / "fused.onnx", model_type=model_type, num_heads=num_heads,
+                     hidden_size=hidden_size, probe=probe)
+        from onnx import TensorProto
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        # per-channel int8 weights keep cosine similarity to the fp32 model at about 0.99; the default
+        # tensor type lets the quantizer read the fused (contrib-domain) nodes' outputs
+        quantize_dynamic(str(fp32), str(tmp / "int8.onnx"), weight_type=QuantType.QInt8, per_channel=True,
+                         extra_options={"DefaultTensorType": TensorProto.FLOAT})
+        os.replace(tmp / "int8.onnx", target)
+    finally:
+        for f in tmp.glob("*"):
+            f.unlink()
+        tmp.rmdir()
+    return target
+
+
+def _fuse(model: Path, out: Path, *, model_type: str, num_heads: int, hidden_size: int, probe: dict) -> Path:
+    """Fuse attention, embedding and layer norms, and GELU when ONNX Runtime knows the architecture and the
+    fused graph gives the same output; otherwise keep the plain graph (correct, only slower)."""
+    import onnxruntime as ort
+    from onnxruntime.transformers.optimizer import MODEL_TYPES, optimize_model
+
+    if model_type not in MODEL_TYPES:
+        log.info("no ONNX fusion for model type %r; using the plain graph", model_type)
+        return model
+    try:
+        fused = optimize_model(str(model), model_type=model_type, num_heads=num_heads, hidden_size=hidden_size,
+                               opt_level=1)
+        fused.save_model_to_file(str(out))
+        plain, merged = (ort.InferenceSession(str(m), providers=["CPUExecutionProvider"]).run(None, probe)[0]
+                         for m in (model, out))
+        if plain.ndim == 3:
+            mask = probe["attention_mask"].astype(bool)
+            plain, merged = plain[mask], merged[mask]
+        if not np.allclose(plain, merged, atol=1e-3):
+            raise ValueError("the fused graph's output differs from the plain graph's")
+    except Exception as exc:  # the optimizer is best-effort by design; the plain graph is always right
+        log.warning("ONNX fusion skipped (%s); using the plain graph", exc)
+        return model
+    return out
+
+
+def cores() -> int:
     """CPUs this process may run on (the affinity mask, which containers narrow), at least one."""
     try:
         return max(1, len(os.sched_getaffinity(0)))

@@ -28,6 +28,7 @@ _CRUFT_LINE = re.compile(
       | advertisement | share\ this.{0,30} | (?:sign\ up|subscribe)\b.{0,60} | retrieved\ from\b.*
       | \d{1,2}:\d{2}(?::\d{2})? | [a-z]{1,4}(?:/[a-z]{1,4})+\s*(?:\([^)]{0,60}\))? | \|+ | [-=_*]{3,}
       | (?:image|photo|video)\s*:.{0,120} | read\ more.{0,60} | print | e-?mail | advertisement
+      | line\ \d{1,6}:(?:\s{0,4}line\ \d{1,6}:)?
     )\s*$""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -51,17 +52,11 @@ _RELATED_HEADINGS = re.compile(
     r"|you (?:may|might) also like|recommended.*|further reading|external links|more from.*|top stor(?:y|ies).*)$",
     re.IGNORECASE,
 )
-# Standard labels of conflict/event infoboxes as rendered by wiki mirrors (label lines or glued to values).
-INFOBOX_LABELS = (
-    "Part of", "Date", "Time", "Location", "Place", "Coordinates", "Result", "Status", "Territorial changes",
-    "Belligerents", "Combatants", "Commanders and leaders", "Commanders", "Units involved", "Strength",
-    "Casualties and losses", "Casualties", "Target", "Attack type", "Weapons", "Deaths", "Fatalities",
-    "Injured", "Wounded", "Victims", "Perpetrators", "Perpetrator", "Motive", "Outcome",
-)
-_LABEL_LINE = re.compile(
-    r"^\s*(" + "|".join(re.escape(label) for label in sorted(INFOBOX_LABELS, key=len, reverse=True)) + r")"
-    r"(?:\s*[:|]\s*|\s+|(?=[A-Z0-9~]))(.*?)\s*$"
-)
+# Page metadata a scraper leaves at the top: " date 2023-09-13 ", "Date:2025-04-18 09:04:25".
+_DATELINE = re.compile(r"\A\s{0,8}date\s{0,2}:?\s{0,2}\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?[ \t]", re.IGNORECASE)
+_META_LINE = re.compile(r"^\s{0,8}(?:date|published|updated|posted(?: on)?)\s{0,2}:?\s{0,2}\d{4}-\d{2}-\d{2}[\dT: .+-]{0,20}$",
+                        re.IGNORECASE)
+_BREADCRUMB = re.compile(r"\S\s{0,2}(?:>|»|›)\s{0,2}\S")
 # A heading glued to the sentence after it ("AttackThe attack began"), seen only at a sentence start.
 _GLUED_HEADING = re.compile(
     r"(?:^|(?<=[.!?]\s)|(?<=[.!?]\"\s)|(?<=\]\s)|(?<=\])|(?<=[.!?]))"
@@ -93,6 +88,7 @@ class Document:
     cruft: tuple[Span, ...]
     source: str = ""
     references: dict[str, Span] = field(default_factory=dict)
+    dated: str = ""  # the page's own date line ("2023-09-13") when a scraper left one: when it was written
 
     def content_blocks(self) -> list[Block]:
         """Blocks that may be chunked and quoted (everything but the title and headings)."""
@@ -143,13 +139,26 @@ def parse_document(doc_id: str, text: str, *, source: str = "") -> Document:
         doc_id=doc_id,
         text=text,
         sha256=sha256_text(text),
-        title=parsed.title or doc_id,
+        title=parsed.title or _derived_title(text, parsed.blocks),
         title_span=parsed.title_span,
         blocks=tuple(parsed.blocks),
         cruft=tuple(parsed.cruft),
         source=source,
         references=parsed.references,
+        dated=parsed.dated,
     )
+
+
+def _derived_title(text: str, blocks: list[Block]) -> str:
+    """A page without a title line is named by the start of its first sentence (never by its file name)."""
+    first = next((b for b in sorted(blocks, key=lambda b: b.span) if b.kind in (PROSE, INFOBOX)), None)
+    if first is None:
+        return "Untitled document"
+    words = first.span.of(text).split()
+    if words and words[0].lower().startswith("date") and _DATELINE.match(first.span.of(text)):
+        words = _DATELINE.sub("", first.span.of(text), count=1).split()
+    head = " ".join(words[:12])
+    return head + ("…" if len(words) > 12 else "")
 
 
 _DOC_ID = re.compile(r"^[^./\\\x00-\x1f\x7f][^/\\\x00-\x1f\x7f]{0,199}$")
@@ -193,6 +202,7 @@ class _Parsed:
     blocks: list[Block] = field(default_factory=list)
     cruft: list[Span] = field(default_factory=list)
     references: dict[str, Span] = field(default_factory=dict)
+    dated: str = ""
 
 
 def _is_prose(line: str) -> bool:
@@ -200,6 +210,30 @@ def _is_prose(line: str) -> bool:
     if len(words) >= 12:
         return True
     return len(words) >= 5 and bool(_SENTENCE_END.search(line)) and not line.lstrip().startswith(("-", "|"))
+
+
+def _has_digit(line: str) -> bool:
+    return any(ch.isdigit() for ch in line)
+
+
+def _is_field_line(line: str) -> bool:
+    """A short line that is not a sentence: an infobox label, value, or both ("Depth 10.0 km (6 mi)")."""
+    return 0 < len(line.split()) <= 14 and not _SENTENCE_END.search(line) or bool(_KV_LINE.match(line))
+
+
+def _field_runs(lines: list[_Line]) -> set[int]:
+    """Indexes of lines in runs of at least four field lines, two of them with figures: an infobox or a
+    data table rendered as lines, not a series of headings."""
+    out: set[int] = set()
+    run: list[int] = []
+    for n, ln in enumerate(lines + [None]):
+        if ln is not None and _is_field_line(ln.stripped) and not _WIKI_HEADING.match(ln.text) and not _MD_HEADING.match(ln.text):
+            run.append(n)
+            continue
+        if len(run) >= 4 and sum(_has_digit(lines[i].stripped) for i in run) >= 2:
+            out.update(run)
+        run = []
+    return out
 
 
 def _section_kind(heading: str) -> str:
@@ -228,6 +262,13 @@ class _Parser:
             for i in range(m.start(), m.end()):
                 if blanked[i] != "\n":
                     blanked[i] = " "
+        dateline = _DATELINE.match(text)
+        if dateline:
+            self.out.cruft.append(Span(*strip_span(text, 0, dateline.end())))
+            self.out.dated = re.search(r"\d{4}-\d{2}-\d{2}", dateline.group(0)).group(0)
+            for i in range(dateline.end()):
+                if blanked[i] != "\n":
+                    blanked[i] = " "
         masked = "".join(blanked)
         lines = []
         pos = 0
@@ -254,7 +295,9 @@ class _Parser:
     def run(self) -> _Parsed:
         lines = [ln for ln in self.lines if ln.stripped]
         for ln in lines:
-            if _CRUFT_LINE.match(ln.stripped) and not _REF_HEADINGS.match(ln.stripped):
+            if _META_LINE.match(ln.stripped) and not self.out.dated:
+                self.out.dated = re.search(r"\d{4}-\d{2}-\d{2}", ln.stripped).group(0)
+            if (_CRUFT_LINE.match(ln.stripped) or _META_LINE.match(ln.stripped)) and not _REF_HEADINGS.match(ln.stripped):
                 ln.text = ""
                 self._cruft_line(ln)
         lines = [ln for ln in lines if ln.stripped]
@@ -287,8 +330,11 @@ class _Parser:
                 start = ln.start + ln.text.index(m.group(1))
                 self._set_title(start, start + len(m.group(1)))
                 return i + 1
-            if _is_breadcrumb(s):
+            if _is_breadcrumb(s) or not re.search(r"[^\W\d_]", s):
                 self._cruft_line(ln)
+                continue
+            if _BREADCRUMB.search(s) and i == 0 and i + 1 < len(lines) and len(lines[i + 1].stripped.split()) <= 15:
+                self._cruft_line(ln)  # "Home > News > ..." above the headline
                 continue
             if _PIPE_ROW.search(ln.text) or s.endswith("|"):
                 cell = ln.text.split("|")[0]
@@ -297,7 +343,7 @@ class _Parser:
                     self._set_title(start, start + len(cell.strip()))
                     self._add(INFOBOX, ln.start, ln.end, "")
                     return i + 1
-            if ln.words <= 15 and not _is_prose(s) and not _KV_LINE.match(ln.text):
+            if ln.words <= 15 and not _SENTENCE_END.search(s) and not _KV_LINE.match(ln.text):
                 start = ln.start + len(ln.text) - len(ln.text.lstrip())
                 self._set_title(start, start + len(s))
                 return i + 1
@@ -330,10 +376,9 @@ class _Parser:
                 break
             j += 1
         lead = [ln for k, ln in enumerate(lines[i:j], start=i) if k not in repeated_title]
-        labelled = sum(
-            1 for ln in lead if _LABEL_LINE.match(ln.text) or _KV_LINE.match(ln.text) or _PIPE_ROW.search(ln.text)
-        )
-        is_infobox = infobox_marker or labelled >= 2
+        labelled = sum(1 for ln in lead if _KV_LINE.match(ln.text) or _PIPE_ROW.search(ln.text))
+        short = [ln for ln in lead if _is_field_line(ln.stripped)]
+        is_infobox = infobox_marker or labelled >= 2 or (len(short) >= 3 and sum(_has_digit(ln.stripped) for ln in short) >= 2)
         for ln in lead:
             if ln.stripped.lower() == "infobox":
                 self._cruft_line(ln)
@@ -347,8 +392,12 @@ class _Parser:
         section = ""
         kind = PROSE
         in_infobox = False
-        for ln in lines:
+        table = _field_runs(lines)
+        for n, ln in enumerate(lines):
             s = ln.stripped
+            if n in table and kind != REFERENCE:
+                self._add(INFOBOX, ln.start, ln.end, section)
+                continue
             heading = self._heading(ln)
             if heading is not None:
                 in_infobox = False

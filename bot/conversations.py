@@ -1,0 +1,149 @@
+"""Conversations: what a chat is about, so a follow-up ("how many died there?") is read in its context.
+
+The server issues conversation ids (128 random bits); an id it did not issue, or one that expired, is
+refused, so one client can neither read nor steer another's conversation. Slack threads and webhook
+callers keep their own conversations in namespaces of their own, which `/ask` cannot reach. State lives
+in SQLite (WAL) beside the index, so `citebot ask --conversation-id` works across invocations and several
+server processes share it; a read-only index folder falls back to memory. Bounded in count, bytes and age.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+import sqlite3
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+WEB, SLACK, WEBHOOK = "web", "slack", "webhook"
+_ISSUED = re.compile(r"^[A-Za-z0-9_-]{22}$")  # secrets.token_urlsafe(16)
+MAX_QUESTIONS = 5
+MAX_QUESTION_CHARS = 300
+MAX_PAYLOAD_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a conversation is about: an event of the fact table, or else a document."""
+
+    name: str
+    doc_id: str = ""
+    places: tuple[str, ...] = ()
+    year: int | None = None
+    event_key: str = ""
+
+
+@dataclass
+class Conversation:
+    id: str
+    namespace: str
+    subject: Subject | None = None
+    questions: list[str] = field(default_factory=list)
+
+    def remember(self, question: str, subject: Subject | None) -> None:
+        self.questions = (self.questions + [question[:MAX_QUESTION_CHARS]])[-MAX_QUESTIONS:]
+        if subject is not None:
+            self.subject = subject
+
+    def payload(self) -> str:
+        data = {"subject": asdict(self.subject) if self.subject else None, "questions": self.questions}
+        text = json.dumps(data, ensure_ascii=False)
+        while len(text.encode("utf-8")) > MAX_PAYLOAD_BYTES and data["questions"]:
+            data["questions"] = data["questions"][1:]
+            text = json.dumps(data, ensure_ascii=False)
+        return text
+
+    @classmethod
+    def from_payload(cls, cid: str, namespace: str, payload: str) -> "Conversation":
+        data = json.loads(payload)
+        s = data.get("subject")
+        subject = Subject(s["name"], s.get("doc_id", ""), tuple(s.get("places", ())), s.get("year"),
+                          s.get("event_key", "")) if s else None
+        return cls(cid, namespace, subject, list(data.get("questions", [])))
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversations (
+    namespace TEXT NOT NULL, id TEXT NOT NULL, payload TEXT NOT NULL, updated REAL NOT NULL,
+    PRIMARY KEY (namespace, id)
+);
+CREATE INDEX IF NOT EXISTS conversations_updated ON conversations(updated);
+"""
+
+
+class ConversationStore:
+    """Conversations by (namespace, id). `path` None keeps them in memory (tests, read-only index)."""
+
+    def __init__(self, path: Path | None, *, ttl_seconds: int, max_count: int):
+        self.ttl = ttl_seconds
+        self.max_count = max_count
+        self._lock = threading.Lock()
+        self._conn = self._connect(path)
+
+    @staticmethod
+    def _connect(path: Path | None) -> sqlite3.Connection:
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10, isolation_level=None)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.executescript(_SCHEMA)
+                return conn
+            except (OSError, sqlite3.Error) as exc:
+                log.warning("conversations kept in memory: %s is not writable (%s)", path, exc)
+        conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        conn.executescript(_SCHEMA)
+        return conn
+
+    def start(self, namespace: str = WEB) -> Conversation:
+        """A new conversation with a server-issued id."""
+        conv = Conversation(secrets.token_urlsafe(16), namespace)
+        self.save(conv)
+        return conv
+
+    def get(self, cid: str, namespace: str = WEB) -> Conversation | None:
+        """The conversation, or None when this server never issued `cid` in `namespace` or it expired."""
+        if namespace == WEB and not _ISSUED.match(cid or ""):
+            return None
+        with self._lock:
+            row = self._conn.execute("SELECT payload, updated FROM conversations WHERE namespace = ? AND id = ?",
+                                     (namespace, cid)).fetchone()
+        if row is None or time.time() - row[1] > self.ttl:
+            return None
+        return Conversation.from_payload(cid, namespace, row[0])
+
+    def open(self, key: str, namespace: str) -> Conversation:
+        """The conversation of an outside thread (a Slack thread, a webhook caller's key), created on first use."""
+        if namespace == WEB:
+            raise ValueError("web conversations are issued by the server, never opened by key")
+        return self.get(key, namespace) or Conversation(key, namespace)
+
+    def save(self, conv: Conversation) -> None:
+        now = time.time()
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute(
+                    "INSERT INTO conversations(namespace, id, payload, updated) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT(namespace, id) DO UPDATE SET payload = excluded.payload, updated = excluded.updated",
+                    (conv.namespace, conv.id, conv.payload(), now))
+                self._conn.execute("DELETE FROM conversations WHERE updated < ?", (now - self.ttl,))
+                excess = self._conn.execute("SELECT COUNT(*) FROM conversations").fetchone()[0] - self.max_count
+                if excess > 0:
+                    self._conn.execute("DELETE FROM conversations WHERE rowid IN "
+                                       "(SELECT rowid FROM conversations ORDER BY updated LIMIT ?)", (excess,))
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
+    def count(self) -> int:
+        with self._lock:
+            return self._conn.execute("SELECT COUNT(*) FROM conversations").fetchone()[0]
