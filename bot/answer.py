@@ -1,21 +1,26 @@
-"""Scored sentences -> an Answer: verbatim quotes with citations, or an honest abstention.
+"""Scored sentences -> quoted passages, each judged on whether it answers the question.
 
-Quotes are windows of whole consecutive sentences (at most `quote_max_chars`), grown from the best
+Quotes are windows of whole consecutive sentences (at most `quote_max_chars`), grown from a candidate
 sentence towards its better-scored neighbour. Every quote is checked against the document text before it
 is returned; a window never crosses text that is not a sentence (cruft, markup, a block break with
-furniture in it).
+furniture in it). Reference lists, bibliography entries and "related articles" blurbs about other pages are
+never candidates for an answer: they describe other documents.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.facts import query as fq
+from bot.answerability import Evidence, name_gaps
+from bot.facts.model import Fact
 from bot.retrieval import Retrieval, ScoredSentence
 from bot.spans import Span, verify_quote
 from bot.store import Snapshot
 
 ABSTAIN_ANSWER = "The documents do not answer this question. The closest passages are listed as related reading."
+FURNITURE = ("reference", "related")  # chunk kinds that are never the answer
+CANDIDATES = 3  # sentences the answerability model reads per question
 
 
 @dataclass(frozen=True)
@@ -31,14 +36,48 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class CitedFact:
+    """A fact as users see it: its evidence quote verified like any passage, with a citation id."""
+
+    event: str
+    field: str
+    side: str
+    value: str
+    low: float | None
+    high: float | None
+    claimant: str
+    citation_id: str
+    doc_id: str
+    quote: str
+    start: int
+    end: int
+    noun: str = ""
+    unit: str = ""
+    event_year: int | None = None
+    source: str = ""
+    approximate: bool = False
+    at_least: bool = False
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     answer: str
     mode: str  # "passage" | "fact" | "none"
     confidence: float
     passages: list[Passage]
-    facts: list[dict] = field(default_factory=list)
+    facts: list[CitedFact] = field(default_factory=list)
     conversation_id: str = ""
+    assessment: str = ""  # what the confidence means, in words
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A candidate sentence with what the answerability model made of it."""
+
+    sentence: ScoredSentence
+    evidence: Evidence
+    confidence: float
 
 
 def citation_id(doc_id: str, sha256: str, start: int, end: int) -> str:
@@ -65,18 +104,53 @@ def make_passage(snap: Snapshot, doc_id: str, span: Span, *, score: float, secti
                    span.start, span.end, round(float(score), 4), section)
 
 
-def confidence_of(best: ScoredSentence) -> float:
-    """How well the best sentence supports an answer: term coverage and embedding similarity, in [0, 1]."""
-    dense = min(max((best.dense - 0.15) / 0.55, 0.0), 1.0)
-    return round(min(max(0.55 * best.coverage + 0.45 * dense, 0.0), 1.0), 4)
+def candidates(snap: Snapshot, retrieval: Retrieval, *, limit: int = CANDIDATES) -> list[ScoredSentence]:
+    """The best distinct sentences that could be an answer (no furniture), best first."""
+    out, seen = [], set()
+    for s in retrieval.sentences:
+        if (s.doc_id, s.span.start) in seen or snap.chunk(s.vid).kind in FURNITURE:
+            continue
+        seen.add((s.doc_id, s.span.start))
+        out.append(s)
+        if len(out) >= limit:
+            break
+    return out
 
 
-def build_passages(snap: Snapshot, retrieval: Retrieval, *, top_k: int, max_chars: int) -> list[Passage]:
-    """The best `top_k` quote windows, best first, never overlapping one another."""
+def judge(snap: Snapshot, question: str, sentences: list[ScoredSentence], *,
+          logits: Callable[[list[str], list[tuple[str, str, str]]], list[float]],
+          confidence: Callable[[Evidence], float]) -> list[Judged]:
+    """Each candidate read with the question by the cross-encoder, its evidence calibrated; best first."""
+    if not sentences:
+        return []
+    chunks = [snap.chunk(s.vid) for s in sentences]
+    texts = [s.span.of(snap.document_text(s.doc_id)) for s in sentences]
+    titles = [snap.documents[s.doc_id].title for s in sentences]
+    scores = logits([question] * len(sentences), [(t, c.section, x) for t, c, x in zip(titles, chunks, texts)])
+    out = []
+    for s, c, x, title, logit in zip(sentences, chunks, texts, titles, scores):
+        here = f"{title} {c.section} {c.text}"
+        missing_here, missing_doc = name_gaps(question, here, f"{title} {snap.document_text(s.doc_id)}")
+        ev = Evidence(float(logit), s.coverage, s.dense, missing_here, missing_doc)
+        out.append(Judged(s, ev, confidence(ev)))
+    out.sort(key=lambda j: -j.confidence)
+    return out
+
+
+def build_passages(snap: Snapshot, retrieval: Retrieval, *, top_k: int, max_chars: int,
+                   judged: list[Judged] = ()) -> list[Passage]:
+    """The best `top_k` quote windows, never overlapping one another: windows around the judged candidates
+    (in their order, scored by their confidence) come first, then the retrieval's other sentences best first
+    (scored below them, in retrieval order)."""
     by_pos: dict[tuple[int, int], ScoredSentence] = {(s.vid, s.pos): s for s in retrieval.sentences}
     used: set[tuple[int, int]] = set()
     passages: list[Passage] = []
-    for best in retrieval.sentences:
+    first = [j.sentence for j in judged]
+    score_of = {(j.sentence.vid, j.sentence.pos): j.confidence for j in judged}
+    floor = min(score_of.values(), default=1.0)
+    top = max((s.score for s in retrieval.sentences), default=1.0) or 1.0
+    order = list(first) + [s for s in retrieval.sentences if s not in first]
+    for best in order:
         if len(passages) >= top_k:
             break
         if (best.vid, best.pos) in used:
@@ -100,8 +174,9 @@ def build_passages(snap: Snapshot, retrieval: Retrieval, *, top_k: int, max_char
             else:
                 lo -= 1
                 used.add((best.vid, lo))
-        span = _clip(text, Span(sents[lo].start, sents[hi].end), max_chars)
-        passages.append(make_passage(snap, chunk.doc_id, span, score=best.score, section=chunk.section))
+        span = clip(text, Span(sents[lo].start, sents[hi].end), max_chars, keep=best.span)
+        score = score_of.get((best.vid, best.pos), floor * 0.99 * max(0.0, best.score) / top)
+        passages.append(make_passage(snap, chunk.doc_id, span, score=score, section=chunk.section))
     return passages
 
 
@@ -115,7 +190,7 @@ def _joinable(text: str, left: Span, right: Span) -> bool:
     return not text[left.end : right.start].strip()
 
 
-def _clip(text: str, span: Span, max_chars: int, *, keep: Span | None = None) -> Span:
+def clip(text: str, span: Span, max_chars: int, *, keep: Span | None = None) -> Span:
     """A span longer than the quote limit is cut to a window of whole words that still holds `keep`
     (default: its start), never mid-word."""
     if len(span) <= max_chars:
@@ -132,181 +207,38 @@ def _clip(text: str, span: Span, max_chars: int, *, keep: Span | None = None) ->
     return Span(lo, hi)
 
 
-def compose(question: str, retrieval: Retrieval, passages: list[Passage], *, min_confidence: float) -> Answer:
-    """A passage answer when the evidence is strong enough; otherwise an abstention with related reading."""
-    if not retrieval.sentences or not passages:
-        return Answer(question, ABSTAIN_ANSWER, "none", 0.0, passages)
-    confidence = confidence_of(retrieval.sentences[0])
+def passage_answer(question: str, judged: list[Judged], passages: list[Passage], *, min_confidence: float) -> Answer:
+    """A passage answer when the best judged evidence is confident enough; otherwise an abstention."""
+    if not judged or not passages:
+        return Answer(question, ABSTAIN_ANSWER, "none", 0.0, passages, assessment=assess("none", 0.0, min_confidence))
+    confidence = round(judged[0].confidence, 4)
     if confidence < min_confidence:
-        return Answer(question, ABSTAIN_ANSWER, "none", confidence, passages)
+        return Answer(question, ABSTAIN_ANSWER, "none", confidence, passages,
+                      assessment=assess("none", confidence, min_confidence))
     top = passages[0]
-    return Answer(question, f"\u201c{top.quote}\u201d \u2014 {top.title} [1]", "passage", confidence, passages)
+    return Answer(question, f"\u201c{top.quote}\u201d \u2014 {top.title} [1]", "passage", confidence, passages,
+                  assessment=assess("passage", confidence, min_confidence, title=top.title))
 
 
-# -- fact answers ------------------------------------------------------------------------------------
+def assess(mode: str, confidence: float, threshold: float, *, title: str = "") -> str:
+    """The confidence in words, for the chat page, the CLI and Slack."""
+    if mode == "none":
+        return "Not found in the documents." if confidence < threshold / 2 else "Only weak evidence in the documents; not enough to answer."
+    strength = "strong" if confidence >= (1 + threshold) / 2 else "moderate"
+    source = f" from {title}" if title else ""
+    return f"Quoted{source} ({strength} evidence)." if mode == "passage" else f"From the documents' figures ({strength} match)."
 
-def fact_out(snap: Snapshot, f: dict, *, max_chars: int) -> dict:
+
+def cite_fact(snap: Snapshot, f: Fact, *, max_chars: int) -> CitedFact:
     """A fact as returned to users: its evidence quote is verified like any passage."""
-    text = snap.document_text(f["doc_id"])
-    span = _clip(text, Span(f["start"], f["end"]), max_chars, keep=Span(f["value_start"], f["value_end"]))
+    text = snap.document_text(f.doc_id)
+    span = clip(text, f.span, max_chars, keep=f.value_span)
     quote = verify_quote(text, span.start, span.end, span.of(text))
-    return {
-        "event": f["event"], "field": f["field"], "side": f["side"], "value": f["value"], "low": f["low"],
-        "high": f["high"], "claimant": f["claimant"],
-        "citation_id": citation_id(f["doc_id"], snap.documents[f["doc_id"]].sha256, span.start, span.end),
-        "doc_id": f["doc_id"], "quote": quote, "start": span.start, "end": span.end,
-    }
-
-
-@dataclass(frozen=True)
-class FactAnswer:
-    answer: str
-    facts: list[dict]
-    event_places: list[str]
-
-
-def answer_with_facts(snap: Snapshot, question: str, *, named, context_places: list[str] | None,
-                      max_chars: int) -> FactAnswer | None:
-    """Answer a numeric or date question from the fact table, or None to fall back to passages. `named` is
-    the event the question names (named_event), else the conversation's event is looked up by its places."""
-    r = fq.route(question)
-    if r is None:
-        return None
-    events = event_table(snap)
-    if r.kind == "in_year":
-        return _in_year(snap, events, r.year, max_chars)
-    if r.kind == "most":
-        return _most(snap, events, r, max_chars)
-    if r.kind == "combined":
-        return _combined(snap, events, question, r, max_chars)
-    event = named
-    if event is None and context_places:
-        event = next((e for e in events if e.same_as(context_places, None)), None)
-    if event is None:
-        return None
-    if r.kind == "commander":
-        picked = [f for f in event.facts if f["field"] == "commander" and (r.role is None or f["side"] in (r.role, ""))]
-        seen, uniq = set(), []
-        for f in sorted(picked, key=lambda f: (f["source"] != "infobox", f["start"])):
-            key = (fold_value(f["value"]).rstrip(" †"), fold_value(f["claimant"]))
-            if key not in seen:
-                seen.add(key)
-                uniq.append(f)
-        if not uniq:
-            return None
-        outs = [fact_out(snap, f, max_chars=max_chars) for f in uniq]
-        parts = []
-        for i, f in enumerate(uniq, 1):
-            side = f" ({fq.ROLE_LABEL.get(f['side'], f['side'])})" if f["side"] else ""
-            who = f" according to {f['claimant']}" if f["claimant"] else ""
-            parts.append(f"{f['value']}{side}{who} [{i}]")
-        return FactAnswer(f"{event.name}, commanders: " + "; ".join(parts) + ".", outs, event.places)
-    if r.kind in ("date", "time"):
-        wanted = ("date",) if r.kind == "date" else (r.time_kind, "time")
-        picked = [f for f in fq.figure_facts(event, wanted, None) if r.kind == "time" or f["value"]]
-        if r.kind == "time" and not picked:
-            picked = fq.figure_facts(event, ("start time", "end time", "time"), None)
-        if not picked:
-            return None
-        uniq = {}
-        for f in picked:
-            uniq.setdefault(fold_value(f["value"]), f)
-        outs = [fact_out(snap, f, max_chars=max_chars) for f in uniq.values()]
-        what = "took place on" if r.kind == "date" else "time:"
-        text = f"{event.name} {what} " + "; ".join(f"{o['value']} [{i}]" for i, o in enumerate(outs, 1)) + "."
-        return FactAnswer(text, outs, event.places)
-    picked = fq.figure_facts(event, r.fields, r.role)
-    if not picked:
-        return None
-    outs = [fact_out(snap, f, max_chars=max_chars) for f in picked]
-    sides = {f["side"] for f in picked}
-    claims = "; ".join(fq.describe(f, i, with_side=len(sides) > 1 or r.role is None) for i, f in enumerate(picked, 1))
-    return FactAnswer(f"{event.name}: {claims}.", outs, event.places)
-
-
-def event_table(snap: Snapshot):
-    """Events of the fact table, built once per index snapshot."""
-    if "events" not in snap.memo:
-        snap.memo["events"] = fq.events_of(snap.facts())
-    return snap.memo["events"]
-
-
-def named_event(snap: Snapshot, question: str):
-    """The event a question names by place, if any (a new event replaces a conversation's context)."""
-    found = fq.find_events(event_table(snap), question)
-    return found[0] if found else None
-
-
-def fold_value(value: str) -> str:
-    return " ".join(value.lower().split())
-
-
-def _event_total(event, fields, role) -> tuple[list[dict], float | None, float | None]:
-    picked = [f for f in fq.figure_facts(event, fields, role) if f["side"] == role or role is None]
-    low, high = fq.span_range(picked)
-    return picked, low, high
-
-
-def _most(snap: Snapshot, events, r, max_chars: int) -> FactAnswer | None:
-    ranked = []
-    for e in events:
-        picked, low, high = _event_total(e, r.fields, r.role)
-        if picked and low is not None:
-            ranked.append((high if high is not None else low, low, e, picked))
-    if not ranked:
-        return None
-    ranked.sort(key=lambda x: (-x[0], -x[1]))
-    top = ranked[0]
-    outs, parts, n = [], [], 1
-    for _, low, e, picked in ranked[:3]:
-        best = max(picked, key=lambda f: (f["high"] if f["high"] is not None else f["low"] or 0))
-        outs.append(fact_out(snap, best, max_chars=max_chars))
-        parts.append(f"{e.name}: {best['value']} {fq.FIELD_LABEL.get(best['field'], best['field'])}"
-                     f"{' according to ' + best['claimant'] if best['claimant'] else ''} [{n}]")
-        n += 1
-    who = fq.ROLE_LABEL.get(r.role, r.role)
-    text = (f"Among the attacks in the documents, {top[2].name} has the highest reported figure for {who} "
-            f"{fq.FIELD_LABEL.get(r.fields[0], r.fields[0])}. " + "; ".join(parts) + ".")
-    return FactAnswer(text, outs, top[2].places)
-
-
-def _combined(snap: Snapshot, events, question: str, r, max_chars: int) -> FactAnswer | None:
-    named = []
-    for e in events:
-        for p in e.places:
-            if fq.place_score(p, question.lower().split(), question.lower()) > 0 and e not in named:
-                named.append(e)
-    main_named = [e for e in named if any(f.get("main_event") for f in e.facts)] or named
-    if len(main_named) < 2:
-        return None
-    outs, parts, lows, highs, n = [], [], [], [], 1
-    for e in main_named:
-        picked, low, high = _event_total(e, r.fields, r.role)
-        if not picked:
-            return None
-        refs = []
-        for f in picked:
-            outs.append(fact_out(snap, f, max_chars=max_chars))
-            refs.append(f"{f['value']} [{n}]")
-            n += 1
-        lows.append(low)
-        highs.append(high)
-        parts.append(f"{e.name}: {fq.fmt_range(low, high)} (claims: {', '.join(refs)})")
-    total_low = sum(x for x in lows if x is not None) if all(x is not None for x in lows) else None
-    total_high = sum(highs) if all(x is not None for x in highs) else None
-    who = fq.ROLE_LABEL.get(r.role, r.role)
-    text = (f"Combined: {fq.fmt_range(total_low, total_high)} {who} {fq.FIELD_LABEL.get(r.fields[0], r.fields[0])} "
-            f"(the sum of each attack's range of claims). " + "; ".join(parts) + ".")
-    return FactAnswer(text, outs, [])
-
-
-def _in_year(snap: Snapshot, events, year: int | None, max_chars: int) -> FactAnswer | None:
-    hits = [e for e in events if e.year == year]
-    if not hits:
-        return None
-    outs, parts = [], []
-    for i, e in enumerate(hits, 1):
-        evidence = next((f for f in e.facts if f["field"] == "date"), e.facts[0])
-        outs.append(fact_out(snap, evidence, max_chars=max_chars))
-        parts.append(f"{e.name}{' (' + evidence['value'] + ')' if evidence['field'] == 'date' else ''} [{i}]")
-    return FactAnswer(f"Attacks in {year} in the documents: " + "; ".join(parts) + ".", outs, [])
+    q = f.quantity
+    return CitedFact(
+        event=f.event.name if f.event else "", field=f.field, side=f.side, value=f.value, low=f.low, high=f.high,
+        claimant=f.claimant, citation_id=citation_id(f.doc_id, snap.documents[f.doc_id].sha256, span.start, span.end),
+        doc_id=f.doc_id, quote=quote, start=span.start, end=span.end, noun=f.noun, unit=f.unit,
+        event_year=f.event.year if f.event else None, source=f.source,
+        approximate=bool(q and q.approximate), at_least=bool(q and q.at_least),
+    )

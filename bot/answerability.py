@@ -49,6 +49,7 @@ def _torch_module():
             super().__init__()
             self.encoder = encoder
             self.head = torch.nn.Linear(hidden, 1)
+            self.span = torch.nn.Linear(hidden, 2)  # answer start/end per token: trains the reading, unused at run time
 
         @classmethod
         def from_base(cls, base: str, *, layers: int) -> "CrossEncoder":
@@ -65,16 +66,17 @@ def _torch_module():
             model = cls.from_base(base, layers=int(meta["layers"]))
             state = {k: v.float() for k, v in load_file(str(folder / WEIGHTS)).items()}
             missing, unexpected = model.load_state_dict(state, strict=False)
-            if unexpected or any(not k.startswith("encoder.embeddings.") for k in missing):
+            if unexpected or any(not k.startswith(("encoder.embeddings.", "span.")) for k in missing):
                 raise ValueError(f"{folder}: weights do not fit the base model ({unexpected or missing})")
             return model.eval()
 
-        def forward(self, input_ids, attention_mask, token_type_ids):
+        def forward(self, input_ids, attention_mask, token_type_ids, with_spans: bool = False):
             states = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
                                   token_type_ids=token_type_ids).last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(states.dtype)
             pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-            return self.head(pooled).squeeze(-1)
+            logit = self.head(pooled).squeeze(-1)
+            return (logit, self.span(states)) if with_spans else logit
 
         def save(self, folder: Path, *, meta: dict) -> None:
             """The fine-tuned part only (the embeddings stay the base model's), in fp16."""
@@ -82,7 +84,7 @@ def _torch_module():
 
             folder.mkdir(parents=True, exist_ok=True)
             state = {k: v.detach().half().contiguous() for k, v in self.state_dict().items()
-                     if not k.startswith("encoder.embeddings.")}
+                     if not k.startswith(("encoder.embeddings.", "span."))}
             save_file(state, str(folder / WEIGHTS))
             (folder / META).write_text(json.dumps(meta, indent=1) + "\n")
 
@@ -263,3 +265,29 @@ class Calibrator:
     def confidence(self, ev: Evidence) -> float:
         z = self.bias + sum(w * x for w, x in zip(self.weights, ev.vector()))
         return float(1.0 / (1.0 + np.exp(-z)))
+
+
+# Until scripts/train_answerability.py has written a calibration, the logit alone decides (sigmoid).
+_UNCALIBRATED = Calibrator((1.0, 0.0, 0.0, 0.0, 0.0), 0.0, 0.5, {})
+
+
+class Judge:
+    """The cross-encoder and its calibration: P(this sentence answers this question) for candidates."""
+
+    def __init__(self, folder: Path = DEFAULT_DIR, *, base: str, cache_dir: Path, backend: str = "onnx"):
+        self.model = Answerability(folder, base=base, cache_dir=cache_dir, backend=backend)
+        path = folder / "calibration.json"
+        self.calibrator = Calibrator.load(path) if path.exists() else _UNCALIBRATED
+
+    @property
+    def threshold(self) -> float:
+        return self.calibrator.threshold
+
+    def logits(self, questions, evidence) -> list[float]:
+        return [float(x) for x in self.model.logits(questions, evidence)]
+
+    def confidence(self, ev: Evidence) -> float:
+        return self.calibrator.confidence(ev)
+
+    def warm(self) -> None:
+        self.model.warm()

@@ -55,9 +55,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(json.dumps(asdict(ans), ensure_ascii=False, indent=2))
         return 0
     print(ans.answer)
-    print(f"\n(mode: {ans.mode}, confidence {ans.confidence:.2f})")
+    print(f"\n{ans.assessment} (mode: {ans.mode}, confidence {ans.confidence:.2f}; conversation {ans.conversation_id})")
     for i, f in enumerate(ans.facts, start=1):
-        print(f"  fact {i}: {f['value']} ({f['claimant'] or 'unattributed'}) - {f['doc_id']} {f['start']}:{f['end']}")
+        print(f"  fact {i}: {f.value} ({f.claimant or 'unattributed'}) - {f.doc_id} {f.start}:{f.end}")
     for i, p in enumerate(ans.passages, start=1):
         print(f"\n[{i}] {p.title} \u2014 {p.section or 'lead'} ({p.doc_id} {p.start}:{p.end})\n    \u201c{p.quote}\u201d")
     return 0
@@ -108,7 +108,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_facts(args: argparse.Namespace) -> int:
-    rows = _bot(args).facts(event=args.event, field=args.field)
+    rows = [asdict(f) for f in _bot(args).facts(event=args.event, field=args.field)]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
@@ -149,7 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print the same JSON body as POST /ask")
     p.add_argument("--top-k", type=int, default=5, help="number of passages (1-20, default 5)")
-    p.add_argument("--conversation-id", default=None, help="continue a conversation")
+    p.add_argument("--conversation-id", default=None,
+                   help="continue a conversation (its id is printed with each answer; kept in the index folder)")
 
     p = add("serve", cmd_serve, "Serve the HTTP API (builds the index from seeds/ first when it is empty).")
     p.add_argument("--host", default=None, help="address to bind (default 127.0.0.1, env BOT_HOST)")

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
         200, ge=32, le=254, description="Token budget of a chunk (the model window is 256 with 2 special tokens)."
     )
     quote_max_chars: int = Field(400, ge=80, le=2000, description="Longest quote returned as evidence.")
+    answerability_model: str = Field(
+        "", description="Folder of the answerability model (weights, calibration); empty means the bundled one.")
+    fact_domains: str = Field(
+        "conflict", description="Comma-separated domain packs for fact extraction (known: conflict); empty: none.")
     min_confidence: float = Field(
         0.42, ge=0.0, le=1.0, description="Below this confidence the bot abstains instead of answering."
     )

@@ -147,3 +147,30 @@ class ConversationStore:
     def count(self) -> int:
         with self._lock:
             return self._conn.execute("SELECT COUNT(*) FROM conversations").fetchone()[0]
+
+
+# A question that refers back: a pronoun or "there" standing for the subject, or an opener that continues.
+_BACK_REFERENCE = re.compile(
+    r"\b(?:there|it|its|they|them|their|he|she|his|her|him|these|those|this|the same)\b"
+    r"|\bthat\s*\??\s*$|\b(?:after|before|during|in|at|of)\s+that\b|^\s*(?:and|also|so|then|what about|how about)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How to read a question: on its own, in the conversation's subject, or as needing one first."""
+
+    subject: Subject | None  # read in this subject (a follow-up)
+    clarify: bool = False  # it refers back, but the conversation has nothing to refer to
+
+
+def read(question: str, conversation: Conversation | None, *, names_own_subject: bool) -> Reading:
+    """A question is a follow-up only when it does not name its own subject and the conversation has one; a
+    question that refers back with nothing to refer to needs its subject first."""
+    if names_own_subject:
+        return Reading(None)
+    subject = conversation.subject if conversation is not None else None
+    if subject is not None:
+        return Reading(subject)
+    return Reading(None, clarify=bool(_BACK_REFERENCE.search(question)))

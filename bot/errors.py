@@ -30,6 +30,12 @@ class NotFound(BotError):
     code = "not_found"
 
 
+class ConversationNotFound(NotFound):
+    """A conversation id the server did not issue, or one that expired."""
+
+    code = "conversation_not_found"
+
+
 class Gone(BotError):
     """A citation into a document that changed since the citation was made."""
 

@@ -55,7 +55,7 @@ def evaluate(bot, questions: list[EvalQuestion], *, verify=None) -> dict:
         quotes = [p.quote for p in ans.passages]
         first = quotes[0] if quotes else ""
         spans = [(p.doc_id, p.start, p.end, p.quote) for p in ans.passages]
-        spans += [(f["doc_id"], f["start"], f["end"], f["quote"]) for f in ans.facts]
+        spans += [(f.doc_id, f.start, f.end, f.quote) for f in ans.facts]
         ok_spans = sum(1 for s in spans if verify is None or verify(*s))
         row = {
             "type": q.type,
@@ -113,3 +113,92 @@ def format_report(report: dict) -> str:
             cells.append(("-" if v is None else f"{v:.1%}" if isinstance(v, float) and c not in ("mean_quote_chars",) else str(v)).rjust(max(10, len(c))))
         lines.append(name.ljust(width) + "  ".join(cells))
     return "\n".join(lines)
+
+
+# -- facts against hand labels -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FactScore:
+    precision: float
+    recall: float
+    labels: int
+    claims: int
+    missed: list[dict]
+    spurious: list  # of Fact
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+
+
+def _norm_value(v: str) -> str:
+    return " ".join(_fold(v).split())
+
+
+def _value_matches(gold: str, value: str) -> bool:
+    """The labelled value is the fact's value, or sits inside it as a whole token ('156' in 'at least 156')."""
+    import re
+
+    a, b = _norm_value(gold), _norm_value(value)
+    if a == b:
+        return True
+    edge = r"(?![\w]|[.,]\d)"
+    return bool(re.search(rf"(?<![\w.,]){re.escape(a)}{edge}", b)) or (
+        len(b) > 2 and bool(re.search(rf"(?<![\w.,]){re.escape(b)}{edge}", a)))
+
+
+def _claimant_matches(gold: str, claimant: str) -> bool:
+    import re
+
+    a, b = _fold(gold), _fold(claimant)
+    if not a:
+        return not b
+    if not b:
+        return False
+    words = lambda s: {w for w in re.findall(r"[a-z]{3,}", s)} - {"the", "and", "according", "reported", "said"}  # noqa: E731
+    return a in b or b in a or bool(words(a) & words(b))
+
+
+def score_facts(labels: list[dict], facts: list, *, strict_fields: bool) -> FactScore:
+    """Precision and recall of extracted facts against hand labels, one claim per (document, value,
+    claimant, event): a figure stated in the infobox and again in the prose is one claim.
+
+    `strict_fields`: the labels name domain fields and sides and list each mention (the seeds' labels: field,
+    side and value must be equal, and every mention counts); otherwise a label matches on value, main event and claimant (new-domain labels name
+    fields in the labeller's own words, which the facts need not repeat)."""
+    units: list = []
+    seen = set()
+    for f in facts:
+        key = (f.doc_id, _norm_value(f.value), _fold(f.claimant), f.event.key if f.event else None)
+        if not strict_fields and key in seen:
+            continue
+        seen.add(key)
+        units.append(f)
+
+    def matches(label: dict, f) -> bool:
+        if label["doc"] != f.doc_id or not _value_matches(label["value"], f.value):
+            return False
+        if "main" in label and bool(label["main"]) != f.main_event:
+            return False
+        if not _claimant_matches(label.get("claimant", ""), f.claimant):
+            return False
+        if strict_fields:
+            event = _fold(label["event"])
+            in_event = f.event is not None and (event in _fold(f.event.name) or any(event == _fold(p) for p in f.event.places))
+            return label["field"] == f.field and label["side"] == f.side and label["value"] == f.value and in_event
+        return True
+
+    used: set[int] = set()
+    missed = []
+    for label in labels:
+        hit = next((i for i, f in enumerate(units) if i not in used and matches(label, f)), None)
+        if hit is None:
+            missed.append(label)
+        else:
+            used.add(hit)
+    found = len(used)
+    spurious = [f for i, f in enumerate(units) if i not in used]
+    return FactScore(round(found / max(1, len(units)), 4), round(found / max(1, len(labels)), 4), len(labels),
+                     len(units), missed, spurious)

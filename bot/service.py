@@ -15,14 +15,24 @@ from pathlib import Path
 import numpy as np
 
 from bot import answer as answers
+from bot import conversations as conv
+from bot.answerability import DEFAULT_DIR as DEFAULT_MODEL
+from bot.answerability import Judge, question_names
 from bot.chunking import Sentence, chunk_document, split_sentences
 from bot.config import Settings
 from bot.embedding import Embedder
-from bot.errors import BadInput, BotError, DocumentRejected, Gone, NotFound, TooLarge
+from bot.errors import BadInput, BotError, ConversationNotFound, DocumentRejected, Gone, NotFound, TooLarge
+from bot.facts.answer import FactAnswerer
+from bot.facts.domains import enabled
+from bot.facts.events import fold
+from bot.facts.extract import extract_facts
+from bot.facts.model import EventGroup, Fact
+from bot.facts.route import route
+from bot.facts.table import FactTable
 from bot.ingest import Document, is_valid_doc_id, iter_files, parse_document, read_document
 from bot.retrieval import Retriever
 from bot.spans import Span, verify_quote
-from bot.store import DocumentWrite, IndexStore, Snapshot
+from bot.store import DocumentWrite, IndexStore, Snapshot, lexical_tokens
 
 log = logging.getLogger(__name__)
 
@@ -37,14 +47,6 @@ class IngestReport:
     seconds: float = 0.0
 
 
-@dataclass
-class Conversation:
-    updated: float
-    doc_ids: list[str] = field(default_factory=list)
-    questions: list[str] = field(default_factory=list)
-    event: object = None  # the event being discussed (bot.facts.query.EventRef)
-
-
 class Bot:
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -56,8 +58,15 @@ class Bot:
         self._snap_lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._pointer_stamp: int | None = None
-        self._conversations: OrderedDict[str, Conversation] = OrderedDict()
-        self._conv_lock = threading.Lock()
+        self.judge = Judge(Path(settings.answerability_model) if settings.answerability_model else DEFAULT_MODEL,
+                           base=settings.model_path(), cache_dir=settings.cache_dir,
+                           backend=settings.embedding_backend)
+        self.domains = enabled(settings.fact_domains)
+        self.conversations = conv.ConversationStore(
+            settings.index_dir / "state.sqlite", ttl_seconds=settings.conversation_ttl_seconds,
+            max_count=settings.max_conversations)
+        self._table: tuple[str, FactTable] | None = None
+        self._table_lock = threading.Lock()
 
     # -- index lifecycle -------------------------------------------------------------------------
 
@@ -85,8 +94,9 @@ class Bot:
             self._pointer_stamp = self._stamp()
 
     def warm(self) -> None:
-        """Load the model and index now rather than on the first question."""
+        """Load the models and index now rather than on the first question."""
         self.embedder.warm()
+        self.judge.warm()
         self.snapshot()
         self.retriever.embed_question("warm up")
 
@@ -184,7 +194,7 @@ class Bot:
                                        [c.sentence_ranges(d.text) for c in chunks])
                 if bar is not None:
                     job.add_done_callback(lambda _: bar.update(1))
-                staged.append((d, chunks, job, self._facts_of(d, sentences)))
+                staged.append((d, chunks, job, self._facts_of(d, sentences, self.domains)))
             out = []
             for d, chunks, job, facts in staged:
                 vectors, sentence_vectors = job.result()
@@ -200,44 +210,146 @@ class Bot:
         return out
 
     @staticmethod
-    def _facts_of(doc: Document, sentences: list[Sentence]) -> list[dict]:
+    def _facts_of(doc: Document, sentences: list[Sentence], domains) -> list[Fact]:
         """Facts of one document; a failure there is logged and costs that document its facts, not its ingestion."""
-        from bot.facts import extract_facts
-
         try:
-            return extract_facts(doc, sentences)
+            return extract_facts(doc, sentences, domains=domains)
         except Exception:
             log.exception("fact extraction failed for %s; the document is indexed without facts", doc.doc_id)
             return []
 
     # -- questions -------------------------------------------------------------------------------
 
-    def ask(self, question: str, *, conversation_id: str | None = None, top_k: int = 5) -> answers.Answer:
+    def ask(self, question: str, *, conversation_id: str | None = None, top_k: int = 5,
+            namespace: str = conv.WEB) -> answers.Answer:
+        """Answer a question, in the context of its conversation. `conversation_id` must be one the server
+        issued (web) or an outside thread's key (Slack, webhook namespaces); None starts a new conversation."""
         question = self._check_question(question)
         if not 1 <= top_k <= 20:
             raise BadInput("top_k must be between 1 and 20")
-        conv_id = conversation_id or uuid.uuid4().hex
+        conversation = self._conversation(conversation_id, namespace)
         snap = self.snapshot()
-        event = None
+        subject = None
         if snap is None or snap.chunk_count == 0:
-            ans = answers.Answer(question, answers.ABSTAIN_ANSWER, "none", 0.0, [])
+            ans = answers.Answer(question, answers.ABSTAIN_ANSWER, "none", 0.0, [], assessment="The index is empty.")
         else:
-            named = answers.named_event(snap, question)
-            context = None if named is not None else self._context(conv_id)
-            # A follow-up ("how many died there?") is read in the context of the conversation's event.
-            search_text = f"{question} ({context.name})" if context is not None else question
-            retrieval = self.retriever.retrieve(snap, search_text)
-            passages = answers.build_passages(snap, retrieval, top_k=top_k, max_chars=self.settings.quote_max_chars)
-            facts = answers.answer_with_facts(snap, question, named=named,
-                                              context_places=context.places if context else None,
-                                              max_chars=self.settings.quote_max_chars)
-            if facts is not None:
-                ans = answers.Answer(question, facts.answer, "fact", 1.0, passages, facts.facts)
+            table = self.fact_table(snap)
+            named = table.named(question)
+            reading = conv.read(question, conversation, names_own_subject=bool(named) or self._names_subject(snap, question))
+            if reading.clarify:
+                ans = self._clarify(question, table, snap)
             else:
-                ans = answers.compose(question, retrieval, passages, min_confidence=self.settings.min_confidence)
-            event = named or context or (self._event_of_passage(snap, ans) if ans.mode != "none" else None)
-        self._remember(conv_id, question, ans, event=event)
-        return replace(ans, conversation_id=conv_id)
+                ans, subject = self._answer(snap, table, question, named, reading.subject, top_k)
+        conversation.remember(question, subject)
+        self.conversations.save(conversation)
+        return replace(ans, conversation_id=conversation.id)
+
+    def _conversation(self, conversation_id: str | None, namespace: str) -> conv.Conversation:
+        if not conversation_id:
+            return self.conversations.start(namespace)
+        if namespace != conv.WEB:
+            return self.conversations.open(conversation_id, namespace)
+        found = self.conversations.get(conversation_id, namespace)
+        if found is None:
+            raise ConversationNotFound(
+                f"conversation {conversation_id[:40]!r} is unknown or expired; start a new one by leaving "
+                "conversation_id out (the answer carries the new id)")
+        return found
+
+    def _answer(self, snap: Snapshot, table: FactTable, question: str, named, context: conv.Subject | None,
+                top_k: int) -> tuple[answers.Answer, conv.Subject | None]:
+        """Facts and passages both judged; the better-supported answer wins, or an honest abstention."""
+        threshold = self.settings.min_confidence
+        search = f"{question} ({context.name})" if context is not None else question
+        retrieval = self.retriever.retrieve(snap, search)
+        judged = answers.judge(snap, search, answers.candidates(snap, retrieval), logits=self.judge.logits,
+                               confidence=self.judge.confidence)
+        passages = answers.build_passages(snap, retrieval, top_k=top_k, max_chars=self.settings.quote_max_chars,
+                                          judged=judged)
+        fact = self._fact_answer(snap, table, question, named, context)
+        if fact is not None and fact.facts and fact.confidence >= threshold:
+            cited = [answers.cite_fact(snap, f, max_chars=self.settings.quote_max_chars) for f in fact.facts]
+            ans = answers.Answer(question, fact.text, "fact", fact.confidence, passages, cited,
+                                 assessment=answers.assess("fact", fact.confidence, threshold))
+            return ans, self._subject(fact.event) or context
+        ans = answers.passage_answer(question, judged, passages, min_confidence=threshold)
+        if ans.mode == "none" and fact is not None and fact.uncovered:
+            ans = replace(ans, answer=fact.text if not fact.facts else
+                          f"The documents do not answer this: they give no figure for {' '.join(fact.uncovered)}. "
+                          "The closest passages are listed as related reading.")
+        subject = context
+        if ans.mode == "passage":
+            subject = self._subject_of_doc(table, snap, ans.passages[0].doc_id) or context
+        elif named:
+            subject = self._subject(named[0][0])
+        return ans, subject
+
+    def _fact_answer(self, snap: Snapshot, table: FactTable, question: str, named, context: conv.Subject | None):
+        query = route(question, self.domains)
+        if query is None:
+            return None
+        context_event = None
+        if context is not None and not named:
+            context_event = next((g for g in table.groups if g.key == context.event_key), None) or next(
+                (g for g in table.groups if context.places and {fold(p) for p in g.places} & {fold(p) for p in context.places}
+                 and (not context.year or g.year == context.year)), None)
+        answerer = FactAnswerer(table, self.domains, text_of=snap.document_text, similarity=self._similarity)
+        return answerer.answer(question, query, named=named, context=context_event)
+
+    def _similarity(self, phrase: str, others) -> np.ndarray:
+        vectors = self._phrase_vectors(tuple([phrase, *others]))
+        return vectors[1:] @ vectors[0]
+
+    def _phrase_vectors(self, phrases: tuple[str, ...]) -> np.ndarray:
+        return np.stack([self.retriever.embed_question(p) for p in phrases])
+
+    @staticmethod
+    def _subject(event: EventGroup | None) -> conv.Subject | None:
+        if event is None:
+            return None
+        doc = event.events[0].doc_id if event.events else ""
+        return conv.Subject(event.name, doc, tuple(event.places), event.year, event.key)
+
+    def _subject_of_doc(self, table: FactTable, snap: Snapshot, doc_id: str) -> conv.Subject | None:
+        """The main event of a document, else the document itself."""
+        for g in table.groups:
+            if any(e.main and e.doc_id == doc_id for e in g.events):
+                return self._subject(g)
+        info = snap.documents.get(doc_id)
+        return conv.Subject(info.title, doc_id) if info else None
+
+    def _names_subject(self, snap: Snapshot, question: str) -> bool:
+        """Does the question name something of its own: a name or year that is rare in the collection (or absent
+        from it), rather than one most documents share ('Mali', 'JNIM')?"""
+        names = question_names(question)
+        if not names:
+            return False
+        total = max(1, len(snap.documents))
+        for name in names:
+            terms = lexical_tokens([name])[0]
+            if not terms:
+                continue
+            df = self._doc_frequency(snap, tuple(terms))
+            if df == 0 or df <= max(1, total // 2) and df < total:
+                return True
+        return False
+
+    def _doc_frequency(self, snap: Snapshot, terms: tuple[str, ...]) -> int:
+        hits = snap.lexical_scores(list(terms)) > 0
+        return int(len(np.unique(snap.chunk_doc[hits]))) if hits.any() else 0
+
+    def _clarify(self, question: str, table: FactTable, snap: Snapshot) -> answers.Answer:
+        names = [g.name for g in table.groups if g.main][:6] or [d.title for d in list(snap.documents.values())[:6]]
+        listing = "; ".join(names)
+        return answers.Answer(question, f"Which event do you mean? The documents cover: {listing}.", "none", 0.0, [],
+                              assessment="The question refers back to something, but this conversation has no subject yet.")
+
+    def fact_table(self, snap: Snapshot) -> FactTable:
+        """The fact table of a snapshot, built once."""
+        with self._table_lock:
+            if self._table is None or self._table[0] != snap.generation:
+                self._table = (snap.generation, FactTable(snap.facts()))
+            return self._table[1]
 
     def _check_question(self, question: str) -> str:
         if not isinstance(question, str):
@@ -250,39 +362,9 @@ class Bot:
                            "(BOT_MAX_QUESTION_CHARS)")
         if "\x00" in q or sum(1 for ch in q if ord(ch) < 32 and ch not in "\t\n\r") > 0:
             raise BadInput("question contains control characters; send plain text")
+        if any(0xD800 <= ord(ch) <= 0xDFFF for ch in q):
+            raise BadInput("question contains an unpaired surrogate; send valid Unicode text")
         return q
-
-    def _context(self, conv_id: str):
-        with self._conv_lock:
-            conv = self._conversations.get(conv_id)
-            return conv.event if conv else None
-
-    @staticmethod
-    def _event_of_passage(snap: Snapshot, ans: answers.Answer):
-        """The main event of the document the top passage came from."""
-        top = ans.passages[0].doc_id if ans.passages else None
-        for e in answers.event_table(snap):
-            if any(f.get("main_event") and f["doc_id"] == top for f in e.facts):
-                return e
-        return None
-
-    def _remember(self, conv_id: str, question: str, ans: answers.Answer, *, event=None) -> None:
-        now = time.monotonic()
-        with self._conv_lock:
-            ttl = self.settings.conversation_ttl_seconds
-            while self._conversations:
-                oldest_id, oldest = next(iter(self._conversations.items()))
-                if now - oldest.updated <= ttl and len(self._conversations) < self.settings.max_conversations:
-                    break
-                self._conversations.pop(oldest_id)
-            conv = self._conversations.pop(conv_id, None) or Conversation(now)
-            conv.updated = now
-            conv.questions = (conv.questions + [question])[-10:]
-            if ans.passages:
-                conv.doc_ids = [ans.passages[0].doc_id]
-            if event is not None:
-                conv.event = event
-            self._conversations[conv_id] = conv
 
     # -- lookups ---------------------------------------------------------------------------------
 
@@ -377,22 +459,19 @@ class Bot:
                 "score": round(float(score), 4), "citation_id": answers.citation_id(doc_id, info.sha256, start, end),
                 "references": self._references(snap, doc_id, quote)}
 
-    def facts(self, *, event: str | None = None, field: str | None = None) -> list[dict]:
+    def facts(self, *, event: str | None = None, field: str | None = None) -> list[answers.CitedFact]:
         """The fact table, optionally narrowed to an event (name or place) and a field; quotes verified."""
-        from bot.facts.events import fold
-
         snap = self.snapshot()
         if snap is None:
             return []
         out = []
         for f in snap.facts():
-            if field and f["field"] != field:
+            if field and f.field != field:
                 continue
-            if event and fold(event) not in fold(f["event"]) and not any(fold(event) == fold(p) for p in f["event_places"]):
+            if event and (f.event is None or (fold(event) not in fold(f.event.name)
+                                              and not any(fold(event) == fold(p) for p in f.event.places))):
                 continue
-            row = answers.fact_out(snap, f, max_chars=self.settings.quote_max_chars)
-            row.update(event_year=f["event_year"], source=f["source"], approximate=f["approximate"], at_least=f["at_least"])
-            out.append(row)
+            out.append(answers.cite_fact(snap, f, max_chars=self.settings.quote_max_chars))
         return out
 
     def health(self) -> dict:

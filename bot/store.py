@@ -29,11 +29,12 @@ import numpy as np
 import Stemmer
 
 from bot.errors import Busy, IndexUnusable
+from bot.facts.model import Fact
 from bot.spans import Span
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: typed facts (bot.facts.model.Fact) with general fields
 CURRENT = "CURRENT"
 LOCK = ".lock"
 APPROXIMATE_THRESHOLD = 200_000
@@ -110,7 +111,7 @@ class DocumentWrite:
     chunks: list  # of bot.chunking.Chunk
     vectors: np.ndarray
     sentence_vectors: np.ndarray  # one row per sentence of every chunk, in chunk order
-    facts: list[dict]
+    facts: list  # of bot.facts.model.Fact
 
 
 class Snapshot:
@@ -188,12 +189,12 @@ class Snapshot:
         idx = self.doc_ids.index(doc_id) if doc_id in self.documents else -1
         return [self.chunk(int(v)) for v in np.nonzero(self.chunk_doc == idx)[0]]
 
-    def facts(self, doc_id: str | None = None) -> list[dict]:
+    def facts(self, doc_id: str | None = None) -> list[Fact]:
         if doc_id is None:
             rows = self._query("SELECT payload FROM facts ORDER BY id")
         else:
             rows = self._query("SELECT payload FROM facts WHERE doc_id = ? ORDER BY id", (doc_id,))
-        return [json.loads(r[0]) for r in rows]
+        return [Fact.from_json(r[0]) for r in rows]
 
     def dense_search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-k chunk vids by inner product with unit `query` vectors (shape [n, dim])."""
@@ -362,7 +363,7 @@ class IndexStore:
                     )
                     conn.executemany(
                         "INSERT INTO facts (doc_id, payload) VALUES (?, ?)",
-                        [(u.doc_id, json.dumps(f, ensure_ascii=False)) for f in u.facts],
+                        [(u.doc_id, f.to_json()) for f in u.facts],
                     )
             crash_point("after_metadata")
             texts = [r[0] for r in conn.execute("SELECT text FROM chunks ORDER BY id")]

@@ -109,10 +109,11 @@ def _pair(snap, q: dict, vid: int, pos: int, gold: list[tuple[int, int]], rank: 
     chunk = snap.chunk(vid)
     span = chunk.sentences[pos]
     text = snap.document_text(chunk.doc_id)
-    holds = chunk.doc_id == q["doc"] and any(span.start <= s and e <= span.end for s, e in gold)
+    inside = [(s - span.start, e - span.start) for s, e in gold if chunk.doc_id == q["doc"] and span.start <= s and e <= span.end]
     return {"qid": q["id"], "question": q["question"], "title": snap.documents[chunk.doc_id].title,
-            "section": chunk.section, "sentence": span.of(text), "rank": rank, "holds_span": holds,
-            "label": int(holds and q["answerable"]), "answerable": q["answerable"]}
+            "section": chunk.section, "sentence": span.of(text), "rank": rank, "holds_span": bool(inside),
+            "label": int(bool(inside) and q["answerable"]), "answerable": q["answerable"],
+            "answer": list(inside[0]) if inside else None}
 
 
 def _sentence_with(snap, doc_id: str, gold: list[tuple[int, int]]):
@@ -174,7 +175,7 @@ def perturb(question: str, sentence: str, article_entities: list[str], rng: rand
     return rng.choice(options) if options else None
 
 
-def training_rows(seed: int) -> list[dict]:
+def training_rows(seed: int, *, fakes: int = 1) -> list[dict]:
     """The pairs the model learns from, with weights: gold sentences (1), real and made-up hard negatives
     (the sentence that looks like it answers an unanswerable question), and one easy negative a question."""
     rng = random.Random(seed)
@@ -196,18 +197,43 @@ def training_rows(seed: int) -> list[dict]:
         if rest:
             out.append(dict(rng.choice(rest), weight=0.5))
         if held and held[0]["answerable"]:
-            fake = perturb(held[0]["question"], held[0]["sentence"], entities.get(held[0]["title"], []), rng)
-            if fake is not None:
-                out.append(dict(held[0], question=fake, label=0, answerable=False, weight=1.0, synthetic=True))
+            made = set()
+            for _ in range(fakes):
+                fake = perturb(held[0]["question"], held[0]["sentence"], entities.get(held[0]["title"], []), rng)
+                if fake is not None and fake not in made:
+                    made.add(fake)
+                    out.append(dict(held[0], question=fake, label=0, answerable=False, weight=1.0, synthetic=True))
     return out
 
 
 def encode_pairs(tokenizer, rows: list[dict], max_len: int):
+    """Token ids of each (question, evidence) pair, and for pairs whose sentence holds the answer the token
+    positions of its first and last token (-100 elsewhere: no span loss)."""
     from bot.answerability import pair_text
 
     firsts = [r["question"] for r in rows]
     seconds = [pair_text(r["title"], r["section"], r["sentence"]) for r in rows]
-    return tokenizer(firsts, seconds, truncation="only_second", max_length=max_len)
+    enc = tokenizer(firsts, seconds, truncation="only_second", max_length=max_len, return_offsets_mapping=True)
+    starts, ends = [], []
+    for i, r in enumerate(rows):
+        s_tok = e_tok = -100
+        if r.get("answer") and r["label"]:
+            shift = len(seconds[i]) - len(r["sentence"])
+            a, b = r["answer"][0] + shift, r["answer"][1] + shift
+            seq = enc.sequence_ids(i)
+            for t, ((x, y), sid) in enumerate(zip(enc["offset_mapping"][i], seq)):
+                if sid != 1 or y <= x:
+                    continue
+                if s_tok == -100 and y > a:
+                    s_tok = t
+                if x < b:
+                    e_tok = t
+            if s_tok == -100 or e_tok < s_tok:
+                s_tok = e_tok = -100
+        starts.append(s_tok)
+        ends.append(e_tok)
+    enc.pop("offset_mapping")
+    return enc, starts, ends
 
 
 def train(args: argparse.Namespace) -> None:
@@ -224,12 +250,12 @@ def train(args: argparse.Namespace) -> None:
     torch.set_num_threads(args.threads)
     base = Settings().model_path()
     tokenizer = AutoTokenizer.from_pretrained(base)
-    rows = training_rows(args.seed)
+    rows = training_rows(args.seed, fakes=args.fakes)
     print(f"{len(rows)} training pairs: {sum(r['label'] for r in rows)} positive, "
           f"{sum(1 for r in rows if r.get('synthetic'))} made-up hard negatives", flush=True)
     if args.limit:
         rows = random.Random(args.seed).sample(rows, min(args.limit, len(rows)))
-    enc = encode_pairs(tokenizer, rows, args.max_len)
+    enc, span_starts, span_ends = encode_pairs(tokenizer, rows, args.max_len)
     labels = [float(r["label"]) for r in rows]
     weights = [float(r.get("weight", 1.0)) for r in rows]
     model = CrossEncoder.from_base(base, layers=args.layers)
@@ -261,10 +287,16 @@ def train(args: argparse.Namespace) -> None:
         rng.shuffle(batches)
         for idx in batches:
             feats = tokenizer.pad({k: [enc[k][i] for i in idx] for k in enc}, return_tensors="pt")
-            logits = model(**feats)
+            logits, span_logits = model(**feats, with_spans=True)
             loss = torch.nn.functional.binary_cross_entropy_with_logits(
                 logits, torch.tensor([labels[i] for i in idx]), weight=torch.tensor([weights[i] for i in idx]),
                 pos_weight=pos_weight)
+            targets = torch.tensor([[span_starts[i], span_ends[i]] for i in idx])
+            if args.span_weight and (targets[:, 0] >= 0).any():
+                masked = span_logits.masked_fill(feats["attention_mask"][:, :, None] == 0, -1e4)
+                span_loss = sum(torch.nn.functional.cross_entropy(masked[:, :, k], targets[:, k], ignore_index=-100)
+                                for k in range(2)) / 2
+                loss = loss + args.span_weight * span_loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step()
@@ -276,7 +308,8 @@ def train(args: argparse.Namespace) -> None:
     model.eval()
     out = Path(args.out)
     model.save(out, meta={"layers": args.layers, "max_len": args.max_len, "epochs": args.epochs, "lr": args.lr, "head_lr": args.head_lr,
-                          "batch": args.batch, "seed": args.seed, "pairs": len(rows)})
+                          "batch": args.batch, "seed": args.seed, "pairs": len(rows),
+                          "span_weight": args.span_weight, "fakes": args.fakes})
     print(f"saved {out} in {time.time() - started:.0f}s")
 
 
@@ -313,6 +346,88 @@ def score_pairs(args: argparse.Namespace) -> None:
           f"top sentence holds the answer: retrieval {retr_hit:.4f}, reranked {rerank_hit:.4f}")
 
 
+def fit_logistic(x, y, *, l2: float = 1e-2, steps: int = 50):
+    """Logistic regression by Newton's method (IRLS) with an L2 penalty: (weights, bias). Deterministic."""
+    import numpy as np
+
+    X = np.hstack([x, np.ones((len(x), 1))])
+    w = np.zeros(X.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(X @ w)))
+        grad = X.T @ (p - y) + l2 * np.r_[w[:-1], 0]
+        hess = (X * (p * (1 - p))[:, None]).T @ X + l2 * np.diag(np.r_[np.ones(len(w) - 1), 0])
+        w -= np.linalg.solve(hess, grad)
+    return w[:-1], float(w[-1])
+
+
+def calibrate(args: argparse.Namespace) -> None:
+    """Fit the calibrator on the held-out calibration articles, through the run-time path, and choose the
+    default threshold: the highest that keeps false abstentions on answerable questions at or under the
+    target on those articles."""
+    import numpy as np
+    from squad2_eval import auroc
+
+    from bot import answer as answers
+    from bot.answerability import Evidence, Judge
+    from bot.config import Settings
+    from bot.service import Bot
+
+    import shutil
+
+    from bot.errors import IndexUnusable
+
+    folder = Path(args.model)
+    (folder / "calibration.json").unlink(missing_ok=True)
+    settings = Settings(index_dir=WORK / "index", answerability_model=str(folder))
+    bot = Bot(settings)
+    try:
+        bot.ingest([WORK / "docs"])
+    except IndexUnusable:
+        shutil.rmtree(WORK / "index")
+        bot = Bot(settings)
+        bot.ingest([WORK / "docs"])
+    judge = Judge(folder, base=settings.model_path(), cache_dir=settings.cache_dir)
+    snap = bot.snapshot()
+    rows = load_pairs("calibration")
+    questions: dict[str, dict] = {}
+    for r in rows:
+        q = questions.setdefault(r["qid"], {"question": r["question"], "answerable": r["answerable"], "gold": set()})
+        if r["holds_span"] and r["answerable"]:
+            q["gold"].add(r["sentence"])
+    xs, ys, per_question = [], [], []
+    for qid, q in sorted(questions.items()):
+        retrieval = bot.retriever.retrieve(snap, q["question"])
+        judged = answers.judge(snap, q["question"], answers.candidates(snap, retrieval), logits=judge.logits,
+                               confidence=lambda ev: 0.0)
+        items = []
+        for j in judged:
+            sentence = j.sentence.span.of(snap.document_text(j.sentence.doc_id))
+            label = int(q["answerable"] and sentence in q["gold"])
+            xs.append(j.evidence.vector())
+            ys.append(label)
+            items.append(len(xs) - 1)
+        per_question.append((q["answerable"], items))
+    x, y = np.array(xs), np.array(ys, dtype=float)
+    weights, bias = fit_logistic(x, y)
+    p = 1 / (1 + np.exp(-(x @ weights + bias)))
+    conf = [(ans, max((p[i] for i in items), default=0.0)) for ans, items in per_question]
+    pos = sorted(c for a, c in conf if a)
+    neg = [c for a, c in conf if not a]
+    threshold = pos[int(args.false_abstain * len(pos))] if pos else 0.5
+    point = {
+        "articles": "SQuAD 2.0 dev tune articles held out of training (calibration split)",
+        "questions_answerable": len(pos), "questions_unanswerable": len(neg),
+        "auroc": round(auroc(pos, neg), 4),
+        "false_abstain": round(sum(c < threshold for c in pos) / len(pos), 4),
+        "abstain_unanswerable": round(sum(c < threshold for c in neg) / max(1, len(neg)), 4),
+        "features": ["logit", "coverage", "dense", "missing_here", "missing_doc"],
+    }
+    (folder / "calibration.json").write_text(json.dumps(
+        {"weights": [round(float(w), 6) for w in weights], "bias": round(bias, 6), "threshold": round(float(threshold), 4),
+         "operating_point": point}, indent=1) + "\n")
+    print(json.dumps(point), "threshold", round(float(threshold), 4), "weights", np.round(weights, 3), round(bias, 3))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="step", required=True)
@@ -327,12 +442,17 @@ def main() -> int:
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--threads", type=int, default=2)
     t.add_argument("--limit", type=int, default=0, help="train on a random sample of this many pairs")
+    t.add_argument("--span-weight", type=float, default=0.5, help="weight of the answer-span loss (0: none)")
+    t.add_argument("--fakes", type=int, default=2, help="made-up unanswerable questions per answerable one")
     t.add_argument("--out", default=str(ROOT / "bot" / "models" / "answerability"))
     sc = sub.add_parser("score")
     sc.add_argument("--model", default=str(ROOT / "bot" / "models" / "answerability"))
     sc.add_argument("--backend", choices=("torch", "onnx"), default="onnx")
+    c = sub.add_parser("calibrate")
+    c.add_argument("--model", default=str(ROOT / "bot" / "models" / "answerability"))
+    c.add_argument("--false-abstain", type=float, default=0.04, help="target share of answerable questions abstained")
     args = parser.parse_args()
-    {"pairs": build_pairs, "train": train, "score": score_pairs}[args.step](args)
+    {"pairs": build_pairs, "train": train, "score": score_pairs, "calibrate": calibrate}[args.step](args)
     return 0
 
 

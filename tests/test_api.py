@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 import pytest
 
-ASK_KEYS = {"question", "answer", "mode", "confidence", "passages", "facts", "conversation_id"}
+ASK_KEYS = {"question", "answer", "mode", "confidence", "passages", "facts", "conversation_id", "assessment"}
 PASSAGE_KEYS = {"citation_id", "doc_id", "title", "quote", "start", "end", "score", "section"}
 
 
@@ -36,9 +36,17 @@ def test_ask_returns_verified_quotes(client):
 
 
 def test_top_k_and_conversation_id_round_trip(client):
-    body = client.post("/ask", json={"question": "When did the Sokolo attack happen?", "top_k": 2,
-                                     "conversation_id": "abc-123"}).json()
-    assert len(body["passages"]) <= 2 and body["conversation_id"] == "abc-123"
+    first = client.post("/ask", json={"question": "When did the Sokolo attack happen?", "top_k": 2}).json()
+    issued = first["conversation_id"]
+    assert len(first["passages"]) <= 2 and len(issued) >= 22  # 128 random bits, issued by the server
+    again = client.post("/ask", json={"question": "How many soldiers died there?", "conversation_id": issued}).json()
+    assert again["conversation_id"] == issued and "Sokolo" in again["answer"]
+
+
+@pytest.mark.parametrize("cid", ["abc-123", "slack:C1:1700000000.000100", "A" * 22])
+def test_conversations_the_server_did_not_issue_are_refused(client, cid):
+    resp = client.post("/ask", json={"question": "How many soldiers died there?", "conversation_id": cid})
+    assert_error(resp, 404, "conversation_not_found")
 
 
 def test_unanswerable_question_abstains_with_related_reading(client):

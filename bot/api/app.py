@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None, *, bot: Bot | None = None) -> F
             from bot.integrations.slack import SlackApp
 
             bot = app.state.bot
-            app.state.slack = SlackApp(settings, lambda q, conv: bot.ask(q, conversation_id=conv))
+            app.state.slack = SlackApp(settings, lambda q, key: bot.ask(q, conversation_id=key, namespace="slack"))
         yield
         if getattr(app.state, "slack", None) is not None:
             app.state.slack.pool.shutdown(wait=False, cancel_futures=True)

@@ -47,5 +47,6 @@ async def webhook_ask(request: Request, bot: BotDep) -> dict:
         ask = AskRequest.model_validate_json(body)
     except ValidationError as exc:
         raise RequestValidationError(exc.errors()) from None
-    answer = await run_in_threadpool(bot.ask, ask.question, conversation_id=ask.conversation_id, top_k=ask.top_k)
+    answer = await run_in_threadpool(bot.ask, ask.question, conversation_id=ask.conversation_id, top_k=ask.top_k,
+                                     namespace="webhook")
     return asdict(answer)

@@ -73,7 +73,7 @@ def cite(body: CiteRequest, bot: BotDep) -> dict:
 @router.get("/facts", response_model=list[FactRow], summary="The extracted fact table")
 def facts(bot: BotDep, event: Annotated[str | None, Query(max_length=200)] = None,
           field: Annotated[str | None, Query(max_length=50)] = None) -> list[dict]:
-    return bot.facts(event=event, field=field)
+    return [asdict(f) for f in bot.facts(event=event, field=field)]
 
 
 @router.get("/health", response_model=HealthOut, summary="Liveness and index size")

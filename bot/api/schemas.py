@@ -11,7 +11,9 @@ class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     question: str = Field(..., description="The question, in plain words.", examples=["Who led the raid?"])
-    conversation_id: str | None = Field(None, max_length=200, description="Keeps context between questions.")
+    conversation_id: str | None = Field(
+        None, max_length=200,
+        description="An id this server issued in an earlier answer, to ask a follow-up; leave it out to start.")
     top_k: int = Field(5, ge=1, le=20, description="How many quoted passages to return.")
 
 
@@ -27,18 +29,20 @@ class PassageOut(BaseModel):
 
 
 class FactOut(BaseModel):
-    event: str
-    field: str
-    side: str
-    value: str
-    low: float | None
-    high: float | None
-    claimant: str
+    event: str = Field(..., description="The event the figure belongs to, as the documents name it.")
+    field: str = Field(..., description="What the figure measures: a domain field ('killed') or the document's own label.")
+    side: str = Field(..., description="Whose figure it is under the domain pack ('soldiers'), or ''.")
+    value: str = Field(..., description="The figure or date exactly as written.")
+    low: float | None = Field(..., description="Lower bound the value stands for (null for dates and names).")
+    high: float | None = Field(..., description="Upper bound; null when open-ended ('50+').")
+    claimant: str = Field(..., description="Who states it ('' when the text names no one).")
     citation_id: str
     doc_id: str
-    quote: str
+    quote: str = Field(..., description="The evidence, verbatim: the document text from `start` to `end`.")
     start: int
     end: int
+    noun: str = Field("", description="What the figure counts, as written ('people', 'homes').")
+    unit: str = Field("", description="Its unit ('km', '%', 'US$'), if any.")
 
 
 class FactRow(FactOut):
@@ -55,7 +59,8 @@ class AskResponse(BaseModel):
     confidence: float = Field(..., ge=0, le=1)
     passages: list[PassageOut]
     facts: list[FactOut]
-    conversation_id: str
+    conversation_id: str = Field(..., description="Send it back with the next question to ask a follow-up.")
+    assessment: str = Field("", description="What the confidence means, in words.")
 
 
 class DocumentSummary(BaseModel):

@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
-from bot.answer import Answer
+from bot.answer import ABSTAIN_ANSWER, Answer
 from bot.config import Settings
 from bot.errors import BadInput, BotError, Unauthorized
 
@@ -35,7 +35,7 @@ class SlackApp:
 
     def __init__(self, settings: Settings, ask):
         self.settings = settings
-        self.ask = ask  # (question, conversation_id) -> Answer
+        self.ask = ask  # (question, thread key) -> Answer, in the Slack namespace of conversations
         self.verifier = SignatureVerifier(settings.slack_signing_secret)
         self.client = WebClient(token=settings.slack_bot_token or None, base_url=settings.slack_api_url)
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="slack")
@@ -139,15 +139,18 @@ def render(ans: Answer, public_url: str) -> tuple[str, list[dict]]:
         return f"<{base}/#cite={quote(cid, safe='')}|{_escape(label)}>"
 
     if ans.mode == "none":
-        head = "I could not find the answer in the documents. The closest passages are below as related reading."
+        head = ans.answer if ans.answer != ABSTAIN_ANSWER else (
+            "I could not find the answer in the documents. The closest passages are below as related reading.")
     else:
         head = ans.answer
+    if ans.assessment:
+        head = f"{head}\n_{ans.assessment}_"
     blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": _clip(_escape(head))}}]
     for i, f in enumerate(ans.facts, 1):
-        who = f["claimant"] or "no claimant given"
-        line = f"*[{i}]* {_escape(f['value'])} {_escape(f['field'])} — {_escape(who)}\n> {_escape(f['quote'])}"
+        who = f.claimant or "no claimant given"
+        line = f"*[{i}]* {_escape(f.value)} {_escape(f.field)} — {_escape(who)}\n> {_escape(f.quote)}"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(line)}})
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(link(f["citation_id"], f["event"]), 300)}]})
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(link(f.citation_id, f.event), 300)}]})
     passages = ans.passages[:3] if ans.facts else ans.passages
     for i, p in enumerate(passages, 1):
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(f"> {_escape(p.quote)}")}})

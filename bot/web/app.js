@@ -55,7 +55,8 @@ function renderAnswer(body) {
   item.appendChild(el("span", { class: "sr-only" }, "citebot answered: "));
   item.appendChild(el("p", { class: "answer" }, body.answer));
   const mode = { passage: "quoted passage", fact: "facts with claimants", none: "not answered by the documents" }[body.mode] || body.mode;
-  item.appendChild(el("p", { class: "meta" }, `${mode} · confidence ${Number(body.confidence).toFixed(2)}`));
+  const said = body.assessment ? `${body.assessment} ` : "";
+  item.appendChild(el("p", { class: "meta" }, `${said}(${mode} · confidence ${Number(body.confidence).toFixed(2)})`));
   if (body.facts && body.facts.length) {
     const rows = body.facts.map((f, i) => el("tr", {},
       el("td", {}, f.value),
@@ -84,9 +85,14 @@ function renderError(message) {
   return el("li", { class: "msg error", role: "alert" }, message);
 }
 
+function renderNotice(message) {
+  return el("li", { class: "msg notice", role: "status" }, message);
+}
+
 function render() {
   log.replaceChildren(...state.messages.map((m) =>
-    m.role === "user" ? renderUser(m.text) : m.role === "error" ? renderError(m.text) : renderAnswer(m.body)));
+    m.role === "user" ? renderUser(m.text) : m.role === "error" ? renderError(m.text)
+      : m.role === "notice" ? renderNotice(m.text) : renderAnswer(m.body)));
 }
 
 function setBusy(busy, text = "") {
@@ -102,12 +108,20 @@ async function ask(question) {
   save();
   setBusy(true, "Searching the documents…");
   try {
-    const resp = await fetch("/ask", {
+    const post = (conversation_id) => fetch("/ask", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ question, conversation_id: state.conversation_id }),
+      body: JSON.stringify({ question, conversation_id }),
     });
-    const body = await resp.json().catch(() => null);
+    let resp = await post(state.conversation_id);
+    let body = await resp.json().catch(() => null);
+    if (resp.status === 404 && body && body.error && body.error.code === "conversation_not_found") {
+      // the server no longer knows this conversation (expired, or another server): start a new one
+      state.messages.push({ role: "notice", text: "This conversation had expired, so a new one was started; earlier questions are no longer used as context." });
+      state.conversation_id = null;
+      resp = await post(null);
+      body = await resp.json().catch(() => null);
+    }
     if (!resp.ok) {
       const message = body && body.error ? body.error.message : `The server answered ${resp.status}.`;
       throw new Error(message);

@@ -1,0 +1,388 @@
+"""A FactQuery answered from the fact table: every distinct claim with its claimant, cited, for the one event
+the question names; aggregates (most, combined, which in a year) name and cite their operands.
+
+Nothing here guesses. A fact answers only when its event is the one named, its field means what was asked
+(the domain's canonical field, or the document's own words matched by meaning), and the question's
+qualifiers (a nationality, a side, a name) are covered; a qualifier the facts do not cover is said so.
+The confidence is the product of those three matches.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import Stemmer
+
+from bot.facts.domains import Domain
+from bot.facts.events import fold
+from bot.facts.model import DATE as DATE_KIND
+from bot.facts.model import FIGURE as FIGURE_KIND
+from bot.facts.model import INFOBOX, NAME, TIME, EventGroup, Fact
+from bot.facts.route import COMBINED, DATE, FIGURE, IN_YEAR, LEADER, MOST, TIME as TIME_Q, FactQuery
+from bot.facts.table import FactTable
+
+_stem = Stemmer.Stemmer("english").stemWord
+Similarity = Callable[[str, Sequence[str]], np.ndarray]  # (phrase, phrases) -> cosine per phrase
+FIELD_MATCH = 0.55  # cosine of question words and a fact's words at which the fact is taken to answer
+_REPORT_VERBS = re.compile(r"\b(claim\w*|announc\w*|report\w*|sa(?:y|id)|confirm\w*|declar\w*|releas\w*|publish\w*|"
+                           r"admit\w*|stat\w*|estimat\w*|updat\w*)\b", re.IGNORECASE)
+_HAPPENED = re.compile(r"\b(?:took place|occurred|happened|was held|were held|struck|hit|began|started|made landfall|"
+                       r"broke out|attacked|ambushed|raided|stormed)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class FactAnswer:
+    text: str
+    facts: list[Fact]  # cited in the text as [1], [2], ... in this order
+    event: EventGroup | None  # what the answer was about (a follow-up's context)
+    confidence: float
+    uncovered: tuple[str, ...] = ()  # qualifiers of the question that no fact covers
+
+
+class FactAnswerer:
+    """Answers FactQueries over one FactTable. `similarity` compares phrases by meaning (the bot's embedder)."""
+
+    def __init__(self, table: FactTable, domains: Sequence[Domain], *, text_of: Callable[[str], str],
+                 similarity: Similarity | None = None):
+        self.table = table
+        self.domains = list(domains)
+        self.text_of = text_of  # doc_id -> the document's text, to read a fact's evidence
+        self.similarity = similarity
+
+    # -- one event -----------------------------------------------------------------------------------
+
+    def answer(self, question: str, query: FactQuery, *, named: list[tuple[EventGroup, float]],
+               context: EventGroup | None) -> FactAnswer | None:
+        if query.kind == IN_YEAR:
+            return self._in_year(query)
+        if query.kind == MOST:
+            return self._most(query)
+        if query.kind == COMBINED:
+            return self._combined(question, query, named)
+        event, event_score = self._the_event(named, context)
+        if event is None:
+            return None
+        qualifiers = self._open_qualifiers(query, event)
+        if query.kind == LEADER:
+            return self._leader(event, event_score, query)
+        if query.kind in (DATE, TIME_Q):
+            return self._when(event, event_score, query, question)
+        picked, field_score = self._figures(event, query)
+        if not picked:
+            return None
+        picked, uncovered = self._qualified(picked, qualifiers)
+        if not picked:
+            noun = query.predicate.split()[0] if query.predicate else "figure"
+            return FactAnswer(f"The documents give no figure for {' '.join(uncovered)} {noun} in {event.name}.",
+                              [], event, 0.0, uncovered)
+        sides = {f.side for f in picked}
+        claims = "; ".join(self.describe(f, i, with_side=len(sides) > 1 or not query.group)
+                           for i, f in enumerate(picked, 1))
+        text = f"{event.name}: {claims}."
+        confidence = event_score * field_score
+        if uncovered:
+            text += f" The documents give no figure for {' '.join(uncovered)} {_plural_noun(query)}."
+            confidence *= 0.4
+        return FactAnswer(text, picked, event, round(confidence, 4), uncovered)
+
+    def _the_event(self, named: list[tuple[EventGroup, float]], context: EventGroup | None) -> tuple[EventGroup | None, float]:
+        """The one event the question names (a clear best), else the conversation's."""
+        if named:
+            best, score = named[0]
+            rivals = [g for g, s in named[1:] if g.main and best.main and s >= score and
+                      not ({fold(p) for p in g.places} & {fold(p) for p in best.places})]
+            if rivals:
+                return None, 0.0  # two events of their own pages named as plainly: not one event
+            return best, min(1.0, score)
+        if context is not None:
+            return context, 0.9
+        return None, 0.0
+
+    def _open_qualifiers(self, query: FactQuery, event: EventGroup) -> tuple[str, ...]:
+        """The question's capitalised words that neither name the event nor a side the domain knows."""
+        known = {fold(p) for p in event.places} | {fold(w) for ev in event.events for w in re.findall(r"[\w'’-]+", ev.name)}
+        out = []
+        for q in query.qualifiers:
+            f = fold(q)
+            if f in known or any(_same_word(f, k) for k in known):
+                continue
+            if any(d.second_side and re.search(rf"\b(?:{d.second_side})", f) for d in self.domains):
+                continue
+            out.append(q)
+        return tuple(out)
+
+    def _figures(self, event: EventGroup, query: FactQuery) -> tuple[list[Fact], float]:
+        """Distinct claims of the event whose field means what the question asks, and how well it matches."""
+        candidates = [f for f in event.facts if f.kind == FIGURE_KIND]
+        if query.fields:
+            picked = [f for f in candidates if f.field in query.fields and _group_ok(f, query)]
+            return _distinct(picked), 1.0 if picked else 0.0
+        scored = self._field_scores(query.predicate, candidates)
+        if not scored:
+            return [], 0.0
+        best = max(s for s, _ in scored)
+        if best < FIELD_MATCH:
+            return [], 0.0
+        picked = [f for s, f in scored if s >= best - 0.05]
+        return _distinct(picked), min(1.0, best)
+
+    def _field_scores(self, predicate: str, facts: list[Fact]) -> list[tuple[float, Fact]]:
+        """How well each fact's words (field, label, noun, unit) match the question's, lexically or by meaning."""
+        if not facts or not predicate:
+            return []
+        asked = {_stem(w) for w in re.findall(r"[a-z]+", predicate) if len(w) > 2}
+        descriptors = [f.descriptor() for f in facts]
+        sims = self.similarity(predicate, descriptors) if self.similarity is not None else np.zeros(len(facts))
+        out = []
+        for f, d, sim in zip(facts, descriptors, sims):
+            words = {_stem(w) for w in re.findall(r"[a-z]+", d.lower()) if len(w) > 2}
+            lexical = 0.9 if asked & words else 0.0
+            out.append((max(lexical, float(sim)), f))
+        return out
+
+    def _qualified(self, facts: list[Fact], qualifiers: tuple[str, ...]) -> tuple[list[Fact], tuple[str, ...]]:
+        """Facts that cover every qualifier they can; the qualifiers no fact covers."""
+        if not qualifiers:
+            return facts, ()
+        uncovered = []
+        kept = facts
+        for q in qualifiers:
+            having = [f for f in kept if _mentions(f, q, f.span.of(self.text_of(f.doc_id)))]
+            if having:
+                kept = having
+            else:
+                uncovered.append(q)
+        return kept, tuple(uncovered)
+
+    def _when(self, event: EventGroup, event_score: float, query: FactQuery, question: str) -> FactAnswer | None:
+        dates = [f for f in event.facts if f.kind == (TIME if query.kind == TIME_Q else DATE_KIND)]
+        report = _REPORT_VERBS.search(question)
+        if query.kind == TIME_Q:
+            wanted = [f for f in dates if f.field == query.time_kind] or [f for f in dates if f.field == "time"]
+            if not wanted and query.time_kind:
+                wanted = [f for f in dates if f.field in ("start time", "end time")]
+            picked = wanted
+        elif report:
+            stem = report.group(1)[:5].lower()
+            picked = [f for f in dates if f.label.lower().startswith(stem)]
+            if not picked:
+                return None  # when something was claimed is not when the event happened
+        else:
+            picked = [f for f in dates if _is_event_date(f, event)]
+        picked = [f for f in picked if f.value.strip()]
+        if not picked:
+            return None
+        uniq: dict[str, Fact] = {}
+        for f in sorted(picked, key=lambda f: (f.source != INFOBOX, -len(f.value))):
+            key = fold(f.value)
+            if not any(key in k for k in uniq):
+                uniq.setdefault(key, f)
+        chosen = list(uniq.values())
+        what = "time:" if query.kind == TIME_Q else ("was reported on" if report else "took place on")
+        text = f"{event.name} {what} " + "; ".join(f"{f.value} [{i}]" for i, f in enumerate(chosen, 1)) + "."
+        return FactAnswer(text, chosen, event, round(event_score, 4))
+
+    def _leader(self, event: EventGroup, event_score: float, query: FactQuery) -> FactAnswer | None:
+        picked = [f for f in event.facts if f.kind == NAME and f.field == "commander"
+                  and (query.group is None or f.side in (query.group, ""))]
+        seen, uniq = set(), []
+        for f in sorted(picked, key=lambda f: (f.source != INFOBOX, f.span.start)):
+            key = (fold(f.value).rstrip(" †"), fold(f.claimant))
+            if key not in seen:
+                seen.add(key)
+                uniq.append(f)
+        if not uniq:
+            return None
+        parts = []
+        for i, f in enumerate(uniq, 1):
+            side = f" ({self._group_label(f.side)})" if f.side else ""
+            who = f" according to {f.claimant}" if f.claimant else ""
+            parts.append(f"{f.value}{side}{who} [{i}]")
+        return FactAnswer(f"{event.name}, led by: " + "; ".join(parts) + ".", uniq, event, round(event_score, 4))
+
+    # -- aggregates ----------------------------------------------------------------------------------
+
+    def _matching(self, event: EventGroup, query: FactQuery) -> list[Fact]:
+        picked, _ = self._figures(event, query)
+        if query.group:
+            picked = [f for f in picked if f.side == query.group]
+        return picked
+
+    def _kind_ok(self, event: EventGroup, noun: str) -> bool:
+        """An aggregate over "storms" considers events the documents call storms, hurricanes, typhoons."""
+        if not noun or noun in ("event", "one", "attack", "incident") and not event.kind:
+            return True
+        kinds = [e.kind for e in event.events if e.kind] or [event.kind]
+        if any(_stem(noun) == _stem(k or "") for k in kinds):
+            return True
+        if self.similarity is None or not any(kinds):
+            return not any(kinds)
+        return float(max(self.similarity(noun, [k for k in kinds if k]))) >= 0.5
+
+    def _most(self, query: FactQuery) -> FactAnswer | None:
+        ranked = []
+        for e in self.table.groups:
+            if (query.year and e.year != query.year) or not self._kind_ok(e, query.event_noun):
+                continue
+            picked = self._matching(e, query)
+            low, high = span_range(picked)
+            if picked and low is not None:
+                ranked.append((high if high is not None else low, low, e, picked))
+        if not ranked:
+            return None
+        ranked.sort(key=lambda x: (-x[0], -x[1]))
+        top = ranked[0]
+        cited, parts = [], []
+        for _, _, e, picked in ranked[:3]:
+            best = max(picked, key=lambda f: (f.high if f.high is not None else f.low or 0))
+            cited.append(best)
+            parts.append(f"{e.name}: {self.describe(best, len(cited), with_side=False)}")
+        what = query.event_noun + "s" if query.event_noun and not query.event_noun.endswith("s") else (query.event_noun or "events")
+        text = (f"Among the {what} in the documents, {top[2].name} has the highest reported figure. " + "; ".join(parts) + ".")
+        return FactAnswer(text, cited, top[2], 0.8)
+
+    def _combined(self, question: str, query: FactQuery, named: list[tuple[EventGroup, float]]) -> FactAnswer | None:
+        events = [g for g, _ in named]
+        main_named = [e for e in events if e.main] or events
+        if len(main_named) < 2:
+            return None
+        cited, parts, lows, highs = [], [], [], []
+        for e in main_named:
+            picked = self._matching(e, query)
+            if not picked:
+                return None
+            low, high = span_range(picked)
+            refs = []
+            for f in picked:
+                cited.append(f)
+                refs.append(f"{f.value} [{len(cited)}]")
+            lows.append(low)
+            highs.append(high)
+            parts.append(f"{e.name}: {fmt_range(low, high)} (claims: {', '.join(refs)})")
+        total_low = sum(lows) if all(x is not None for x in lows) else None
+        total_high = sum(highs) if all(x is not None for x in highs) else None
+        text = (f"Combined: {fmt_range(total_low, total_high)} (the sum of each event's range of claims). "
+                + "; ".join(parts) + ".")
+        return FactAnswer(text, cited, None, 0.8)
+
+    def _in_year(self, query: FactQuery) -> FactAnswer | None:
+        hits = [e for e in self.table.groups if e.year == query.year and e.main and self._kind_ok(e, query.event_noun)]
+        if not hits:
+            return None
+        cited, parts = [], []
+        for e in hits:
+            evidence = next((f for f in e.facts if f.kind == DATE_KIND and _is_event_date(f, e)), e.facts[0])
+            cited.append(evidence)
+            when = f" ({evidence.value})" if evidence.kind == DATE_KIND else ""
+            parts.append(f"{e.name}{when} [{len(cited)}]")
+        what = query.event_noun + "s" if query.event_noun else "Events"
+        return FactAnswer(f"{what.capitalize()} in {query.year} in the documents: " + "; ".join(parts) + ".",
+                          cited, None, 0.8)
+
+    # -- phrasing ------------------------------------------------------------------------------------
+
+    def _domain_of(self, f: Fact) -> Domain | None:
+        return next((d for d in self.domains if d.field_spec(f.field) is not None), None)
+
+    def _group_label(self, group: str) -> str:
+        for d in self.domains:
+            for g in d.groups:
+                if g.name == group:
+                    return g.label
+        return group
+
+    def describe(self, f: Fact, n: int, *, with_side: bool) -> str:
+        """'27 killed (soldiers) according to the Malian government [1]', '2,946 people died [2]'."""
+        d = self._domain_of(f)
+        label = d.field_label(f.field) if d else f.field
+        side = f" ({self._group_label(f.side)})" if with_side and f.side else ""
+        claimant = re.sub(r"^The\s", "the ", f.claimant)
+        who = f" according to {claimant}" if claimant else ""
+        if d is not None:
+            if f.field == "strength":
+                return f"{f.value}{side}{who} [{n}]"
+            return f"{f.value} {label}{side}{who} [{n}]"
+        words = " ".join(w for w in (f.unit if f.unit and not f.value.endswith(f.unit) else "", f.noun,
+                                     label if label not in (f.noun, f.unit) else "") if w)
+        qual = f" ({', '.join(f.qualifiers)})" if f.qualifiers else ""
+        return f"{f.value} {words}{qual}{who} [{n}]".replace("  ", " ")
+
+
+# -- helpers ---------------------------------------------------------------------------------------------
+
+def _group_ok(f: Fact, query: FactQuery) -> bool:
+    if not query.group:
+        return True
+    return f.side == query.group or (f.side == "unspecified" and query.group == "soldiers")
+
+
+def _distinct(facts: list[Fact]) -> list[Fact]:
+    """One fact per distinct claim (the infobox and the prose often state the same claim); an unattributed
+    figure that an attributed one repeats is the same claim."""
+    picked, seen = [], set()
+    for f in sorted(facts, key=lambda f: (f.source != INFOBOX, f.doc_id, f.span.start)):
+        key = claim_key(f)
+        if key in seen:
+            continue
+        seen.add(key)
+        picked.append(f)
+    attributed = {(f.field, f.side, f.low, f.high) for f in picked if f.claimant}
+    return [f for f in picked if f.claimant or (f.field, f.side, f.low, f.high) not in attributed]
+
+
+def claim_key(f: Fact) -> tuple:
+    who = re.sub(r"^(?:the|a|an)\s+", "", fold(f.claimant or ""))
+    who = " ".join(w[:3] for w in who.split()[:2])
+    return (f.field, f.side, f.low, f.high, who)
+
+
+def _same_word(a: str, b: str) -> bool:
+    """'malian' and 'mali', 'turkish' and 'turkey': a name and its demonym share all but their last letters."""
+    short, long = sorted((a, b), key=len)
+    if len(short) < 4:
+        return a == b
+    common = next((i for i, (x, y) in enumerate(zip(short, long)) if x != y), len(short))
+    return common >= max(4, len(short) - 2)
+
+
+def _mentions(f: Fact, qualifier: str, evidence: str) -> bool:
+    """The fact's claimant, qualifiers, noun or evidence name the qualifier (or its demonym: 'Malian', 'Mali')."""
+    q = fold(qualifier)
+    words = re.findall(r"[\w'’-]+", fold(" ".join([f.claimant, " ".join(f.qualifiers), f.noun, f.label, evidence])))
+    return any(w == q or _same_word(q, w) for w in words)
+
+
+def _is_event_date(f: Fact, event: EventGroup) -> bool:
+    """A date that says when the event happened: the infobox date, the event's own date, or a date in a
+    sentence that says it happened (never a date something was reported or claimed)."""
+    if f.source == INFOBOX and f.field == "date":
+        return True
+    if any(e.date and (f.value == e.date or f.value in e.date) for e in event.events):
+        return True
+    return bool(_HAPPENED.search(f.label or "")) and not _REPORT_VERBS.search(f.label or "")
+
+
+def _plural_noun(query: FactQuery) -> str:
+    words = query.predicate.split()
+    return words[0] if words else "figures"
+
+
+def span_range(facts: list[Fact]) -> tuple[float | None, float | None]:
+    lows = [f.low for f in facts if f.low is not None]
+    highs = [f.high for f in facts if f.high is not None]
+    return (min(lows) if lows else None, max(highs) if len(highs) == len(facts) and highs else None)
+
+
+def fmt(x: float | None) -> str:
+    return "?" if x is None else (str(int(x)) if float(x).is_integer() else f"{x:g}")
+
+
+def fmt_range(low: float | None, high: float | None) -> str:
+    if low is None:
+        return "unknown"
+    if high is None:
+        return f"at least {fmt(low)}"
+    return fmt(low) if low == high else f"{fmt(low)}–{fmt(high)}"

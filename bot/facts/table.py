@@ -1,0 +1,113 @@
+"""The fact table of a collection: every fact, and the events they belong to with the same event on several
+pages merged (same year, a shared place). Which events a question names, by place, title words and year,
+spelling variants allowed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rapidfuzz.distance import Levenshtein
+
+from bot.facts.events import fold
+from bot.facts.model import EventGroup, Fact
+
+_YEAR = re.compile(r"\b(1[5-9]\d{2}|20\d{2})\b")
+# Title words that say what kind of page it is rather than which event ("Difference between revisions").
+_TITLE_NOISE = {"the", "a", "an", "of", "on", "in", "at", "and", "to", "for", "is", "are", "was", "by", "with",
+                "from", "out", "new", "report", "difference", "between", "revisions", "revision", "breaking", "down"}
+
+
+class FactTable:
+    """Facts and merged events of one index snapshot; built once per snapshot by the caller."""
+
+    def __init__(self, facts: Sequence[Fact]):
+        self.facts = list(facts)
+        self.groups: list[EventGroup] = []
+        for f in self.facts:
+            ev = f.event
+            if ev is None:
+                continue
+            group = next((g for g in self.groups if _same(g, ev)), None)
+            if group is None:
+                group = EventGroup(ev.name, list(ev.places), ev.year, ev.kind)
+                self.groups.append(group)
+            elif ev.main and not group.main:
+                group.name, group.kind = ev.name, ev.kind or group.kind
+            if ev not in group.events:
+                group.events.append(ev)
+                group.places.extend(p for p in ev.places if p not in group.places)
+                if group.year is None:
+                    group.year = ev.year
+            group.facts.append(f)
+        self._place_counts: dict[str, int] = {}
+        for g in self.groups:
+            for p in {fold(p) for p in g.places}:
+                self._place_counts[p] = self._place_counts.get(p, 0) + 1
+        self._word_counts: dict[str, int] = {}
+        for g in self.groups:
+            for w in _name_words(g):
+                self._word_counts[w] = self._word_counts.get(w, 0) + 1
+
+    def named(self, question: str) -> list[tuple[EventGroup, float]]:
+        """Events the question names, best first (a rarer place or name first, the page's own event before a
+        mention), each with how plainly it is named: 1 for an exact place, 0.9 for a name word, 0.8 for a
+        spelling variant. A year in the question must match."""
+        joined = fold(question)
+        words = re.findall(r"[\w'’-]+", joined)
+        year = _YEAR.search(question)
+        ranked = []
+        for g in self.groups:
+            if year and g.year and str(g.year) != year.group(1):
+                continue
+            strength, rarity = 0.0, 0.0
+            for p in g.places:
+                s = place_score(p, words, joined)
+                if s:
+                    strength = max(strength, s)
+                    rarity = max(rarity, s / self._place_counts.get(fold(p), 1))
+            for w in _name_words(g):
+                if len(w) >= 4 and re.search(rf"\b{re.escape(w)}\b", joined):
+                    strength = max(strength, 0.9)
+                    rarity = max(rarity, 0.9 / self._word_counts.get(w, 1))
+            if strength > 0:
+                dated = 0.1 if year and g.year else 0.0
+                ranked.append((rarity + dated, g.main, strength, g))
+        ranked.sort(key=lambda x: (-x[0], not x[1]))
+        return [(g, strength) for _, _, strength, g in ranked]
+
+    def group_of(self, fact: Fact) -> EventGroup | None:
+        return next((g for g in self.groups if fact in g.facts), None)
+
+
+def _same(group: EventGroup, ev) -> bool:
+    if group.year and ev.year and group.year != ev.year:
+        return False
+    mine, theirs = {fold(p) for p in group.places}, {fold(p) for p in ev.places}
+    if mine and theirs:
+        return bool(mine & theirs)
+    return fold(group.name) == fold(ev.name)
+
+
+def _name_words(group: EventGroup) -> set[str]:
+    """Distinctive words of an event's names ("haiyan", "mondoro"), for questions that use the name."""
+    out = set()
+    for ev in group.events:
+        for w in re.findall(r"[A-Z][\w'’-]+", ev.name):
+            f = fold(w).strip("'’")
+            f = re.sub(r"['’]s$", "", f)
+            if f not in _TITLE_NOISE and not _YEAR.fullmatch(f) and len(f) >= 3:
+                out.add(f)
+    return out
+
+
+def place_score(place: str, words: list[str], joined: str) -> float:
+    """1 when the question has the place, 0.8 for a spelling variant one or two letters off, else 0."""
+    p = fold(place)
+    if re.search(rf"\b{re.escape(p)}\b", joined):
+        return 1.0
+    limit = 1 if len(p) < 8 else 2
+    for w in words:
+        if len(p) >= 5 and len(w) >= 4 and Levenshtein.distance(p, w, score_cutoff=limit) <= limit:
+            return 0.8
+    return 0.0

@@ -1,0 +1,133 @@
+"""Answerability on the seeds: questions the documents do not answer are declined, context never leaks from
+one subject to another, a follow-up with nothing to refer to is asked back, furniture is never the answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answerability import Evidence, name_gaps, question_names
+from bot.conversations import ConversationStore, Subject, read
+from bot.errors import ConversationNotFound
+
+# Twelve questions a new user asked after finding no answer in the seeds. Each is declined, except where the
+# seeds do answer it; the test says which.
+DECLINED = [
+    "How many soldiers were killed in Timbuktu in 2023?",
+    "What is the population of Bamako?",
+    "How many soldiers were killed at Menaka?",
+    "Who is the president of Mali?",
+    "What weapons did Wagner use at Moura?",
+    "How many civilians were killed at Mondoro?",
+    "What is the weather in Kati?",
+    "How many drones were used at Dioura?",
+]
+
+
+@pytest.mark.parametrize("question", DECLINED)
+def test_questions_the_seeds_do_not_answer_are_declined(bot, question):
+    ans = bot.ask(question)
+    assert ans.mode == "none", (question, ans.answer, ans.confidence)
+    assert ans.confidence < bot.settings.min_confidence
+
+
+def test_french_soldiers_at_kwala_are_not_given_the_malian_toll(bot):
+    """The Kwala page gives Malian losses only: the answer says there is no figure for French soldiers."""
+    ans = bot.ask("How many French soldiers died at Kwala?")
+    assert ans.mode == "none" or "no figure for French" in ans.answer, ans.answer
+    assert "no figure for French" in ans.answer
+
+
+def test_what_the_un_said_about_sokolo_is_answered_from_the_text(bot):
+    """The Sokolo page does say it: 'The UN reported that 53 civilians were killed ...' (not a reference entry)."""
+    ans = bot.ask("What did the UN say about Sokolo?")
+    assert ans.mode == "passage" and "The UN reported" in ans.passages[0].quote, ans.answer
+
+
+def test_when_jnim_was_founded_is_declined_or_quoted(bot):
+    """The seeds only imply it ('the first by JNIM since its inception that month', March 2017)."""
+    ans = bot.ask("When was JNIM founded?")
+    assert ans.mode == "none" or any("inception" in p.quote for p in ans.passages[:1]), ans.answer
+
+
+def test_who_led_the_attack_on_kati_is_declined_or_names_the_unit(bot):
+    """The Kati page names the branch that carried it out (Katiba Macina), no leader."""
+    ans = bot.ask("Who led the attack on Kati?")
+    assert ans.mode == "none" or "Katiba Macina" in ans.answer, ans.answer
+
+
+def test_a_new_subject_is_answered_on_its_own(bot):
+    first = bot.ask("When did the raid on Dioura happen?")
+    leaked = bot.ask("What is the population of Bamako?", conversation_id=first.conversation_id)
+    fresh = bot.ask("What is the population of Bamako?")
+    assert leaked.mode == fresh.mode == "none"
+    assert all("Dioura" not in p.title for p in leaked.passages[:1]) or leaked.mode == "none"
+
+
+def test_follow_ups_read_in_the_conversation_subject(bot):
+    first = bot.ask("How many soldiers were killed at Sokolo?")
+    follow = bot.ask("How many were wounded there?", conversation_id=first.conversation_id)
+    assert "Sokolo" in follow.answer and follow.mode == "fact"
+
+
+def test_a_follow_up_with_nothing_to_refer_to_is_asked_back(bot):
+    ans = bot.ask("How many soldiers died there?")
+    assert ans.mode == "none" and ans.answer.startswith("Which event do you mean?")
+
+
+def test_unknown_conversations_are_refused(bot):
+    with pytest.raises(ConversationNotFound):
+        bot.ask("How many soldiers died there?", conversation_id="made-up-by-the-client")
+
+
+def test_outside_threads_keep_their_own_namespace(bot):
+    slack = bot.ask("When did the Sokolo attack happen?", conversation_id="C1:1700000000.1", namespace="slack")
+    assert slack.conversation_id == "C1:1700000000.1"
+    with pytest.raises(ConversationNotFound):
+        bot.ask("How many soldiers died there?", conversation_id="C1:1700000000.1")
+
+
+def test_conversations_persist_in_the_index_folder(tmp_path):
+    store = ConversationStore(tmp_path / "state.sqlite", ttl_seconds=60, max_count=10)
+    c = store.start()
+    c.remember("When did it happen?", Subject("Sokolo attack", "003", ("Sokolo",), 2020))
+    store.save(c)
+    again = ConversationStore(tmp_path / "state.sqlite", ttl_seconds=60, max_count=10).get(c.id)
+    assert again is not None and again.subject.name == "Sokolo attack"
+
+
+def test_conversations_are_bounded(tmp_path):
+    store = ConversationStore(tmp_path / "s.sqlite", ttl_seconds=60, max_count=3)
+    ids = [store.start().id for _ in range(5)]
+    assert store.count() == 3 and store.get(ids[0]) is None and store.get(ids[-1]) is not None
+    big = store.start()
+    big.remember("x" * 10_000, None)
+    for _ in range(20):
+        big.remember("🙂" * 1000, None)
+    store.save(big)
+    assert len(big.payload().encode()) <= 4096
+
+
+def test_reading_a_question_in_context():
+    subject = Subject("Sokolo attack")
+    conv = type("C", (), {"subject": subject})()
+    assert read("How many died there?", conv, names_own_subject=False).subject == subject
+    assert read("What is the population of Bamako?", conv, names_own_subject=True).subject is None
+    assert read("How many died there?", None, names_own_subject=False).clarify
+
+
+def test_furniture_is_never_the_answer(bot):
+    snap = bot.snapshot()
+    for question in ("What did Some Paper report about the attack?", "Retrieved from where?",
+                     "What did the UN say about Sokolo?", "Who is Ba Ag Moussa?"):
+        ans = bot.ask(question)
+        if ans.mode == "passage":
+            top = ans.passages[0]
+            kinds = {c.kind for c in snap.chunks_of(top.doc_id) if c.span.start <= top.start < c.span.end}
+            assert not kinds & {"reference", "related"}, (question, top.quote)
+
+
+def test_names_a_question_relies_on():
+    assert question_names("How many French soldiers died at Kwala in 2024?") == ["French", "Kwala", "2024"]
+    here, doc = name_gaps("How many French soldiers died at Kwala?", "Malian soldiers died at Kwala", "Kwala Malian")
+    assert here == 0.5 and doc == 0.5
+    assert Evidence(1.0, 0.5, 0.4, 0.0, 0.0).vector() == [1.0, 0.5, 0.4, 0.0, 0.0]
