@@ -9,6 +9,7 @@ never candidates for an answer: they describe other documents.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -21,6 +22,7 @@ from bot.store import Snapshot
 ABSTAIN_ANSWER = "The documents do not answer this question. The closest passages are listed as related reading."
 FURNITURE = ("reference", "related")  # chunk kinds that are never the answer
 CANDIDATES = 3  # sentences the answerability model reads per question
+_MARKUP = re.compile(r"\||\{\{|\}\}|^\s*[-*]?\s*\w[\w ]{0,30}=")
 
 
 @dataclass(frozen=True)
@@ -108,8 +110,11 @@ def candidates(snap: Snapshot, retrieval: Retrieval, *, limit: int = CANDIDATES)
     """The best distinct sentences that could be an answer (no furniture), best first."""
     out, seen = [], set()
     for s in retrieval.sentences:
-        if (s.doc_id, s.span.start) in seen or snap.chunk(s.vid).kind in FURNITURE:
+        kind = snap.chunk(s.vid).kind
+        if (s.doc_id, s.span.start) in seen or kind in FURNITURE:
             continue
+        if kind == "infobox" and _MARKUP.search(s.span.of(snap.document_text(s.doc_id))):
+            continue  # wiki markup and table rows ("| popular_vote1 = ...") are read as facts, not quoted
         seen.add((s.doc_id, s.span.start))
         out.append(s)
         if len(out) >= limit:

@@ -104,6 +104,9 @@ class FactAnswerer:
     def _open_qualifiers(self, query: FactQuery, event: EventGroup) -> tuple[str, ...]:
         """The question's capitalised words that neither name the event nor a side the domain knows."""
         known = {fold(p) for p in event.places} | {fold(w) for ev in event.events for w in re.findall(r"[\w'’-]+", ev.name)}
+        # names the event's own pages use for it in their first lines ("commonly referred to as ... Brexit")
+        leads = " ".join(fold(self.text_of(ev.doc_id)[:1500]) for ev in event.events if ev.main)
+        known |= {fold(q) for q in query.qualifiers if re.search(rf"\b{re.escape(fold(q))}\b", leads)}
         out = []
         for q in query.qualifiers:
             f = fold(q)
@@ -117,16 +120,20 @@ class FactAnswerer:
     def _figures(self, event: EventGroup, query: FactQuery) -> tuple[list[Fact], float]:
         """Distinct claims of the event whose field means what the question asks, and how well it matches."""
         candidates = [f for f in event.facts if f.kind == FIGURE_KIND]
-        if query.fields:
+        if query.fields and any(self._domain_of(f) is not None for f in candidates):
             picked = [f for f in candidates if f.field in query.fields and _group_ok(f, query)]
             return _distinct(picked), 1.0 if picked else 0.0
         scored = self._field_scores(query.predicate, candidates)
+        if query.fields:
+            # the question's words name a domain field: the documents' own words for it count as a match
+            words = [rx for name, rx in self._field_words() if name in query.fields]
+            scored = [(max(sc, 0.9) if any(rx.search(f.descriptor()) for rx in words) else sc, f) for sc, f in scored]
         if not scored:
             return [], 0.0
         best = max(s for s, _ in scored)
         if best < FIELD_MATCH:
             return [], 0.0
-        picked = [f for s, f in scored if s >= best - 0.05]
+        picked = [f for s, f in scored if s >= best - 0.01]
         return _distinct(picked), min(1.0, best)
 
     def _field_scores(self, predicate: str, facts: list[Fact]) -> list[tuple[float, Fact]]:
@@ -134,14 +141,20 @@ class FactAnswerer:
         if not facts or not predicate:
             return []
         asked = {_stem(w) for w in re.findall(r"[a-z]+", predicate) if len(w) > 2}
+        share_asked = bool(re.search(r"\b(?:percent\w*|share|proportion)\b", predicate))
         descriptors = [f.descriptor() for f in facts]
         sims = self.similarity(predicate, descriptors) if self.similarity is not None else np.zeros(len(facts))
         out = []
         for f, d, sim in zip(facts, descriptors, sims):
             words = {_stem(w) for w in re.findall(r"[a-z]+", d.lower()) if len(w) > 2}
-            lexical = 0.9 if asked & words else 0.0
-            out.append((max(lexical, float(sim)), f))
+            shared = len(asked & words)
+            lexical = 0.6 + 0.4 * shared / max(1, len(asked | words)) if shared else 0.0
+            unit_fit = 0.1 if share_asked and f.unit in ("%", "percent", "per cent") else 0.0
+            out.append((max(lexical, float(sim)) + 0.05 * float(sim) + unit_fit, f))
         return out
+
+    def _field_words(self):
+        return [pair for d in self.domains for pair in d.field_patterns]
 
     def _qualified(self, facts: list[Fact], qualifiers: tuple[str, ...]) -> tuple[list[Fact], tuple[str, ...]]:
         """Facts that cover every qualifier they can; the qualifiers no fact covers."""
@@ -212,15 +225,14 @@ class FactAnswerer:
         return picked
 
     def _kind_ok(self, event: EventGroup, noun: str) -> bool:
-        """An aggregate over "storms" considers events the documents call storms, hurricanes, typhoons."""
-        if not noun or noun in ("event", "one", "attack", "incident") and not event.kind:
+        """An aggregate over "earthquakes" considers the events the documents call earthquakes; over a word
+        no event is called by ("disaster", "event"), every event."""
+        if not noun:
             return True
-        kinds = [e.kind for e in event.events if e.kind] or [event.kind]
-        if any(_stem(noun) == _stem(k or "") for k in kinds):
+        every = {_stem(e.kind) for g in self.table.groups for e in g.events if e.kind}
+        if _stem(noun) not in every:
             return True
-        if self.similarity is None or not any(kinds):
-            return not any(kinds)
-        return float(max(self.similarity(noun, [k for k in kinds if k]))) >= 0.5
+        return any(_stem(e.kind) == _stem(noun) for e in event.events if e.kind)
 
     def _most(self, query: FactQuery) -> FactAnswer | None:
         ranked = []
@@ -285,6 +297,9 @@ class FactAnswerer:
     # -- phrasing ------------------------------------------------------------------------------------
 
     def _domain_of(self, f: Fact) -> Domain | None:
+        """The pack that classified a fact (its figures carry the pack's group), else None."""
+        if not f.side:
+            return None
         return next((d for d in self.domains if d.field_spec(f.field) is not None), None)
 
     def _group_label(self, group: str) -> str:

@@ -128,14 +128,25 @@ def event_name_in(text: str, domain: Domain, kind: str = "") -> str | None:
     named_title = _compiled(rf"\b((?:(?:1[5-9]|20)\d{{2}}\s+)?(?:{_capitalised(nouns)})\s+[A-Z][a-z]{{2,20}})\b(?!\s+[A-Z])", True)
     for pattern in (named_of, named_pre, named_title):
         for m in pattern.finditer(text):
-            if not proper_words(m.group(1), domain):
-                continue
+            names = proper_words(m.group(1), domain)
+            if not names or (m.start(1) == _sentence_start(text, m.start(1)) and all(_common_word(w) for w in names)):
+                continue  # "Presidential elections were held": a capital at a sentence start is not a name
             if pattern is named_title and _common_word(m.group(1).split()[-1]):
                 continue
             if re.search(r"\b(?:for|to|after|following|since|than|like|as)\s+(?:the\s+)?$", text[max(0, m.start(1) - 30) : m.start(1)]):
                 continue
             return re.sub(r"^[Tt]he\s+", "", m.group(1).strip())
     return None
+
+
+def _sentence_start(text: str, at: int) -> int:
+    """Where the sentence holding `at` starts (after the last '.', '!', '?' or line break before it)."""
+    lo = max(0, at - 300)
+    found = [text.rfind(mark, lo, at) + len(mark) for mark in (". ", "! ", "? ", "\n") if text.rfind(mark, lo, at) >= 0]
+    cut = max(found, default=lo)
+    while cut < at and text[cut].isspace():
+        cut += 1
+    return cut
 
 
 def _capitalised(alternation: str) -> str:

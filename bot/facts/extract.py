@@ -52,12 +52,13 @@ _STOP_NOUN = {"of", "the", "a", "an", "in", "on", "at", "to", "for", "from", "by
 _DATE_WORDS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
                "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
 _LABEL_BEFORE = re.compile(
-    r"(?:^|[\s(])((?:[a-z][a-z-]{2,20}\s){0,2}[a-z][a-z-]{2,20})\s+(?:of|at|was|were|is|are|stood at|rose to|"
+    r"(?:^|[\s(•])((?:[A-Za-z][a-z-]{2,20}\s){0,2}[A-Za-z][a-z-]{2,20})\s+(?:of|at|was|were|is|are|stood at|rose to|"
     r"reached|to|hit|climbed to|jumped to|increased to|fell to|dropped to|totalled|totaled|of about|of around)\s*$")
 _VERB_BEFORE = re.compile(r"(?:^|\s)([a-z]{3,20}(?:ing|ed)|left|lost|won|hit|killed|took|saw)\s+(?:(?:a|an|the|some|over|at least|about|around|nearly|almost|more than)\s+)?$")
 # Coordinates are one value, not six figures: 18°28′N 72°32′W, 37.174°N 37.032°E
 COORDINATES = re.compile(r"\d{1,3}(?:\.\d{1,6})?°(?:\s?\d{1,2}(?:\.\d{1,4})?[′'])?(?:\s?\d{1,2}(?:\.\d{1,4})?[″\"])?\s?[NS]"
                          r"[,\s]{1,3}\d{1,3}(?:\.\d{1,6})?°(?:\s?\d{1,2}(?:\.\d{1,4})?[′'])?(?:\s?\d{1,2}(?:\.\d{1,4})?[″\"])?\s?[EW]")
+_CHANGE = re.compile(r"\(\s*(?:\{\{\s*)?(?:increase|decrease|up|down|change|gain|loss|steady)|[▲▼±]", re.IGNORECASE)
 _ROMAN = re.compile(r"^\s*(?P<r>[IVX]{1,5})\b(?:\s*\(.{0,30}\))?\s*$")
 
 
@@ -230,10 +231,15 @@ class _Extractor:
             out.append(self._fact(main, TIME, "time", span, e.line, source=INFOBOX, label=e.written))
         side = self._group_of_side(e.side) if e.side else ""
         quals = self._side_qualifiers(e.side)
+        previous_end, previous_unit = e.value.start, None
         for span, q in find_quantities(text, e.value.start, e.value.end):
             if any(span.overlaps(t) for t in taken) or _is_date_number(text, span) or _in_brackets(text, span):
                 continue
+            between = text[previous_end : span.start]
             unit = unit_after(text, span.end, e.value.end)
+            change = previous_end > e.value.start and (bool(_CHANGE.search(between)) or (
+                "(" in between and unit is not None and unit[0] in ("%", "pp") and previous_unit is None))
+            previous_end, previous_unit = span.end, unit
             after = _words_after(text, span.end if unit is None else unit[1], e.value.end, 3)
             noun, state = _noun_and_state(after)
             field = e.field
@@ -245,6 +251,8 @@ class _Extractor:
                 field = past_participle(state)
             elif noun and _generic_label(e.label) and not unit:
                 field = noun.lower()
+            if change:
+                field = f"{field} change"  # "204,422,181 ({{increase}} 6.04%)": the second figure is a change
             out.append(self._fact(main, FIGURE, field, span, e.line, source=INFOBOX, label=e.written, quantity=q,
                                   noun=noun if noun.lower() != field else "", side=side, qualifiers=quals,
                                   unit=(unit[0] if unit else currency_of(q)),
@@ -362,7 +370,7 @@ class _Extractor:
         label = ""
         m = _LABEL_BEFORE.search(before)
         if m and _is_noun(m.group(1).split()[-1]) and not _is_state(m.group(1).split()[-1]):
-            label = m.group(1)
+            label = " ".join(w for w in m.group(1).lower().split() if w not in ("the", "a", "an", "its", "their"))
         verb = ""
         v = _VERB_BEFORE.search(before)
         if v and "VERB" in _lemmas(v.group(1)):
@@ -599,7 +607,10 @@ def _is_date_number(text: str, span: Span) -> bool:
 
 
 def _in_brackets(text: str, span: Span) -> bool:
-    return text[span.start - 1 : span.start] == "[" and text[span.end : span.end + 1] == "]"
+    """A footnote marker ('[3]', '[lower-alpha 2]'), not a figure."""
+    before = text[max(0, span.start - 20) : span.start]
+    after = text[span.end : span.end + 3]
+    return bool(re.search(r"\[[^\[\]\n]{0,18}$", before)) and after[:1] == "]"
 
 
 def _paren_claimant(text: str, start: int, end: int) -> str:

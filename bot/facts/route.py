@@ -110,19 +110,53 @@ def _default_fields(q: str, domain: Domain | None) -> tuple[str, ...]:
     return ()
 
 
+_SUPERLATIVES = {"most", "highest", "largest", "biggest", "deadliest", "strongest", "costliest", "worst", "least",
+                 "lowest", "smallest", "estimated", "reported"}
+_AUXILIARY = {"did", "do", "does", "were", "was", "are", "is", "had", "has", "have", "will", "would", "could", "can"}
+_STOP_AT = _AUXILIARY | {"in", "at", "on", "of", "during", "for", "from", "by", "to", "according", "after", "before",
+                         "when", "while", "since", "there", "that", "who", "which"}
+
+
 def _predicate(question: str) -> str:
-    """The words of the question that say what is counted or measured: its content words less the names
-    (which pick the event) and the question words ("How many people died in the Al Haouz earthquake?" ->
-    "people died earthquake")."""
-    words = re.findall(r"[A-Za-z][\w'’-]*", question)
-    out = []
-    for i, w in enumerate(words):
-        low = w.lower()
-        if low in _QUESTION_WORDS or _YEAR.fullmatch(w):
-            continue
-        if w[0].isupper() and i > 0:
-            continue
-        out.append(low)
+    """The words that say what is counted or measured, without the event's description: the noun phrase
+    after "how many" with its verb ("How many people died in X?" -> "people died"), the noun after "what was
+    the" ("the death toll of X" -> "death toll"), else the question's lowercase content words."""
+    q = question.strip().rstrip("?")
+    m = re.search(r"\bhow (?:many|much)\s+(.*)", q, re.IGNORECASE) or re.search(
+        r"\bwhat (?:was|is|were|are) the\s+(.*)", q, re.IGNORECASE) or re.search(
+        r"\bwhat (?:percentage|share|proportion|number|amount|figure)\s+(?:of\s+(?:the\s+)?)?(.*)", q, re.IGNORECASE)
+    if m:
+        head = q[m.start(0) : m.start(1)].lower()
+        lead = [w for w in re.findall(r"[a-z]+", head) if w not in _QUESTION_WORDS and w not in ("what", "how")]
+        words = re.findall(r"[A-Za-z][\w'’-]*", m.group(1))
+        phrase, verb_next = [], False
+        for i, w in enumerate(words):
+            low = w.lower()
+            if verb_next:
+                if low in _STOP_AT:
+                    break
+                if w[0].isupper() or low in _QUESTION_WORDS and low not in _AUXILIARY:
+                    continue  # the subject between the auxiliary and the verb ("did Bola Tinubu poll")
+                phrase.append(low)
+                break
+            if low in _AUXILIARY:
+                verb_next = True
+                continue
+            if low in _STOP_AT or _YEAR.fullmatch(w):
+                break
+            if w[0].isupper():
+                continue  # a name ("JNIM fighters", "Malian soldiers") says whose, not what
+            phrase.append(low)
+        words = lead + [w for w in phrase if w not in _QUESTION_WORDS or w in ("killed",)]
+        if words:
+            return " ".join(words)
+    q2 = re.sub(r"\b(?:in|of|among) (?:the|these|this) (?:collection|documents?|corpus|pages?|files?)\b", " ", question,
+                flags=re.IGNORECASE)
+    which = re.search(r"\b(?:which|what)\s+(\w+)", q2, re.IGNORECASE)
+    words = re.findall(r"[A-Za-z][\w'’-]*", q2)
+    out = [w.lower() for i, w in enumerate(words)
+           if w.lower() not in _QUESTION_WORDS and not _YEAR.fullmatch(w) and not (w[0].isupper() and i > 0)
+           and not (which and w == which.group(1)) and w.lower() not in _SUPERLATIVES]
     return " ".join(out)
 
 
@@ -135,5 +169,9 @@ def _qualifiers(question: str) -> tuple[str, ...]:
 
 
 def _which_noun(q: str) -> str:
-    m = re.search(r"\b(?:which|what)\s+(?:\w+\s+)?(\w+?)(?:s|es)?\b", q)
-    return m.group(1) if m else ""
+    """The kind of event an aggregate asks about: "which storms ..." -> "storm"."""
+    m = re.search(r"\b(?:which|what)\s+(\w+)", q)
+    if not m or m.group(1) in ("was", "were", "is", "are", "did", "had", "of", "one", "the"):
+        return ""
+    word = m.group(1)
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word

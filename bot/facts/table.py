@@ -48,6 +48,16 @@ class FactTable:
         for g in self.groups:
             for w in _name_words(g):
                 self._word_counts[w] = self._word_counts.get(w, 0) + 1
+        # who took part (infobox sides, candidates, a result list's names), per event of its own page
+        self._participants: dict[str, set[int]] = {}
+        for i, g in enumerate(self.groups):
+            if not g.main:
+                continue
+            for f in g.facts:
+                names = list(f.qualifiers) + ([f.value] if f.kind == "name" and f.field in ("side", "commander") else [])
+                for name in names:
+                    for w in re.findall(r"[A-Z][\w'’-]{2,}", name):
+                        self._participants.setdefault(fold(w), set()).add(i)
 
     def named(self, question: str) -> list[tuple[EventGroup, float]]:
         """Events the question names, best first (a rarer place or name first, the page's own event before a
@@ -70,14 +80,38 @@ class FactTable:
                 if len(w) >= 4 and re.search(rf"\b{re.escape(w)}\b", joined):
                     strength = max(strength, 0.9)
                     rarity = max(rarity, 0.9 / self._word_counts.get(w, 1))
+            if strength == 0 and g.main:
+                strength = rarity = self._by_participant_or_kind(g, words, joined, year)
             if strength > 0:
                 dated = 0.1 if year and g.year else 0.0
                 ranked.append((rarity + dated, g.main, strength, g))
         ranked.sort(key=lambda x: (-x[0], not x[1]))
         return [(g, strength) for _, _, strength, g in ranked]
 
+    def _by_participant_or_kind(self, g: EventGroup, words: list[str], joined: str, year) -> float:
+        """An event named by who took part in it ("How many votes did Tinubu get?") when only this event has
+        them, or by its kind and year ("the 2016 referendum") when only this event is of that kind that year."""
+        i = self.groups.index(g)
+        for w in words:
+            owners = self._participants.get(w)
+            if owners and owners == {i}:
+                return 0.8
+        if year and g.year == year_n(year) and sum(1 for h in self.groups if h.main and h.year == g.year) == 1:
+            return 0.7  # the only event of its own page in that year
+        if year and g.year and g.kind:
+            kind = fold(g.kind).rstrip("s")
+            if re.search(rf"\b{re.escape(kind)}", joined):
+                same = [h for h in self.groups if h.main and h.year == g.year and h.kind and fold(h.kind).rstrip("s") == kind]
+                if len(same) == 1 or all(h is g or set(map(fold, h.places)) & set(map(fold, g.places)) for h in same):
+                    return 0.8
+        return 0.0
+
     def group_of(self, fact: Fact) -> EventGroup | None:
         return next((g for g in self.groups if fact in g.facts), None)
+
+
+def year_n(m) -> int:
+    return int(m.group(1))
 
 
 def _same(group: EventGroup, ev) -> bool:
@@ -85,8 +119,13 @@ def _same(group: EventGroup, ev) -> bool:
         return False
     mine, theirs = {fold(p) for p in group.places}, {fold(p) for p in ev.places}
     if mine and theirs:
-        return bool(mine & theirs)
+        return bool(mine & theirs) or any(_within(a, b) or _within(b, a) for a in mine for b in theirs)
     return fold(group.name) == fold(ev.name)
+
+
+def _within(a: str, b: str) -> bool:
+    """A place of several words inside another ('european union' in 'european union referendum')."""
+    return " " in a and re.search(rf"\b{re.escape(a)}\b", b) is not None
 
 
 def _name_words(group: EventGroup) -> set[str]:
