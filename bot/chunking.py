@@ -6,10 +6,12 @@ retrieval and must fit the embedding model's window, because the model silently 
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import blingfire
 import numpy as np
@@ -17,7 +19,12 @@ import numpy as np
 from bot.ingest import INFOBOX, REFERENCE, Block, Document
 from bot.spans import Span, strip_span
 
-TokenCounter = Callable[[Sequence[str]], list[int]]
+class Tokens(Protocol):
+    """The model's tokenizer, as chunking needs it: token counts, and where each token of a text sits."""
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
+
+    def token_offsets(self, text: str) -> list[tuple[int, int]]: ...
 
 _LEADING_MARKERS = re.compile(r"(?:\s*\[\d{1,4}\])+")
 _HAS_WORD = re.compile(r"\w")
@@ -56,9 +63,10 @@ class Chunk:
 def split_sentences(doc: Document) -> list[Sentence]:
     """Sentences of every quotable block, never crossing a block or touching page cruft."""
     out: list[Sentence] = []
+    ends = _running_ends(doc)
     for block in doc.content_blocks():
         for start, end in _block_units(doc, block):
-            for s, e in _minus_cruft(doc, start, end):
+            for s, e in _minus_cruft(doc, start, end, ends):
                 if _HAS_WORD.search(doc.text, s, e):
                     out.append(Sentence(Span(s, e), block.kind, block.section))
     return out
@@ -109,34 +117,42 @@ def sentence_offsets(text: str) -> list[tuple[int, int]]:
     return list(zip((chars_through[first] - 1).tolist(), chars_through[last].tolist()))
 
 
-def _minus_cruft(doc: Document, start: int, end: int) -> list[tuple[int, int]]:
-    pieces = [(start, end)]
+def _minus_cruft(doc: Document, start: int, end: int, ends: list[int]) -> list[tuple[int, int]]:
+    """[start, end) less the page cruft inside it. `ends`: the running maximum of the (sorted) cruft spans'
+    ends, so a binary search finds the first span that can overlap and only overlapping spans are read."""
+    cruft = doc.cruft
+    i = bisect.bisect_left(ends, start + 1)
+    pieces, pos = [], start
+    while i < len(cruft) and cruft[i].start < end:
+        c = cruft[i]
+        if c.start > pos:
+            pieces.append(strip_span(doc.text, pos, min(c.start, end)))
+        pos = max(pos, c.end)
+        i += 1
+    if pos < end:
+        pieces.append(strip_span(doc.text, pos, end))
+    return [p for p in pieces if p[0] < p[1]]
+
+
+def _running_ends(doc: Document) -> list[int]:
+    ends, top = [], -1
     for c in doc.cruft:
-        if c.end <= start or c.start >= end:
-            continue
-        nxt = []
-        for s, e in pieces:
-            if c.end <= s or c.start >= e:
-                nxt.append((s, e))
-                continue
-            if c.start > s:
-                nxt.append(strip_span(doc.text, s, c.start))
-            if c.end < e:
-                nxt.append(strip_span(doc.text, c.end, e))
-        pieces = [p for p in nxt if p[0] < p[1]]
-    return pieces
+        top = max(top, c.end)
+        ends.append(top)
+    return ends
 
 
-def chunk_document(doc: Document, count_tokens: TokenCounter, *, max_tokens: int,
+def chunk_document(doc: Document, tokens: Tokens, *, max_tokens: int,
                    sentences: Sequence[Sentence] | None = None) -> list[Chunk]:
     """Pack sentences (split_sentences(doc) unless given) into chunks of at most `max_tokens` model tokens,
     headed by title and section."""
     sentences = split_sentences(doc) if sentences is None else sentences
     texts = [s.span.of(doc.text) for s in sentences]
+    count_tokens = tokens.count_tokens
     sizes = count_tokens(texts) if texts else []
     pieces: list[tuple[Sentence, int]] = []
     for sent, size in zip(sentences, sizes):
-        pieces.extend(_fit(doc, sent, size, max_tokens // 2, count_tokens))
+        pieces.extend(_fit(doc, sent, size, max_tokens // 2, tokens))
 
     chunks: list[Chunk] = []
     group: list[Sentence] = []
@@ -179,28 +195,25 @@ def chunk_document(doc: Document, count_tokens: TokenCounter, *, max_tokens: int
     return chunks
 
 
-def _fit(doc: Document, sent: Sentence, size: int, limit: int, count_tokens: TokenCounter) -> list[tuple[Sentence, int]]:
-    """Split an over-long sentence at whitespace into pieces of at most `limit` tokens."""
+def _fit(doc: Document, sent: Sentence, size: int, limit: int, tokens: Tokens) -> list[tuple[Sentence, int]]:
+    """Split an over-long sentence into pieces of at most `limit` tokens, cut before a token that starts a word
+    where the window has one. The sentence is tokenized once: linear in its length."""
     if size <= limit:
         return [(sent, size)]
-    start, end = sent.span.start, sent.span.end
-    words = []
-    for m in re.finditer(r"\S+", doc.text[start:end]):
-        # A WordPiece token covers at least one character, so `limit` characters never exceed `limit` tokens.
-        for a in range(m.start(), m.end(), limit):
-            words.append((start + a, start + min(a + limit, m.end())))
+    start = sent.span.start
+    body = sent.span.of(doc.text)
+    offsets = [o for o in tokens.token_offsets(body) if o[1] > o[0]]
     out: list[tuple[Sentence, int]] = []
-    i = 0
-    while i < len(words):
-        lo, hi = i + 1, len(words)
-        best = i + 1
-        while lo <= hi:  # largest run of words that fits
-            mid = (lo + hi) // 2
-            if count_tokens([doc.text[words[i][0] : words[mid - 1][1]]])[0] <= limit:
-                best, lo = mid, mid + 1
-            else:
-                hi = mid - 1
-        piece = Span(words[i][0], words[best - 1][1])
-        out.append((Sentence(piece, sent.kind, sent.section), count_tokens([piece.of(doc.text)])[0]))
-        i = best
+    first = 0
+    while first < len(offsets):
+        stop = min(first + limit, len(offsets))
+        if stop < len(offsets):
+            cut = stop
+            while cut > first + 1 and not body[offsets[cut][0] - 1].isspace():
+                cut -= 1
+            stop = cut if cut > first + 1 else stop
+        a, b = strip_span(doc.text, start + offsets[first][0], start + offsets[stop - 1][1])
+        if a < b:
+            out.append((Sentence(Span(a, b), sent.kind, sent.section), stop - first))
+        first = stop
     return out

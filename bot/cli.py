@@ -108,7 +108,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_facts(args: argparse.Namespace) -> int:
-    rows = [asdict(f) for f in _bot(args).facts(event=args.event, field=args.field)]
+    rows = [asdict(f) for f in _bot(args).facts(event=args.event, field=args.field)[0]]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0

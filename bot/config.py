@@ -45,17 +45,31 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
     max_request_bytes: int = Field(64_000, ge=1024, description="Largest JSON request body accepted.")
     max_document_bytes: int = Field(10_000_000, ge=1024, description="Largest document file accepted.")
+    ingest_timeout_seconds: float = Field(
+        120.0, gt=0, le=3600, description="Time an uploaded document may take to prepare before it is rejected.")
 
     conversation_ttl_seconds: int = Field(3600, ge=1, description="Idle conversations expire after this.")
     max_conversations: int = Field(10_000, ge=1, description="Conversations kept at once (oldest dropped).")
 
     public_url: str = Field("http://127.0.0.1:8000", description="Where the chat page is reachable, for links.")
+    allowed_hosts: str = Field(
+        "", description="Host names the server answers to, comma-separated (against DNS rebinding); empty means "
+                        "the configured host, the public URL's host, localhost and 127.0.0.1.")
     slack_signing_secret: str = Field("", description="Slack signing secret; empty disables the Slack routes.")
     slack_bot_token: str = Field("", description="Slack bot token used to post replies.")
     slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL.")
     webhook_secret: str = Field("", description="HMAC secret of `/webhook/ask`; empty disables it.")
     admin_api_key: str = Field("", description="Bearer key for document upload/delete; empty disables them.")
     ask_api_key: str = Field("", description="Optional bearer key required to ask questions.")
+
+    def hosts(self) -> list[str]:
+        """The Host header values the server answers to ("*" in BOT_ALLOWED_HOSTS accepts any)."""
+        if self.allowed_hosts.strip():
+            return [h.strip() for h in self.allowed_hosts.split(",") if h.strip()]
+        from urllib.parse import urlparse
+
+        found = [self.host, urlparse(self.public_url).hostname or "", "localhost", "127.0.0.1", "::1"]
+        return [h for h in dict.fromkeys(found) if h and h not in ("0.0.0.0", "::")]
 
     def model_path(self) -> str:
         """The model directory to load: the configured one, or the bundled all-MiniLM-L6-v2."""

@@ -74,6 +74,9 @@ CREATE TABLE IF NOT EXISTS conversations (
     PRIMARY KEY (namespace, id)
 );
 CREATE INDEX IF NOT EXISTS conversations_updated ON conversations(updated);
+CREATE TABLE IF NOT EXISTS seen (
+    kind TEXT NOT NULL, key TEXT NOT NULL, expires REAL NOT NULL, PRIMARY KEY (kind, key)
+);
 """
 
 
@@ -143,6 +146,27 @@ class ConversationStore:
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
+
+    def first_time(self, kind: str, key: str, *, ttl_seconds: float = 3600, max_count: int = 100_000) -> bool:
+        """Record a delivery (a Slack event id, a signed request); False when the same one was recorded within
+        `ttl_seconds`. Shared by every process on the same state file, so a retry reaching another worker is
+        still recognised."""
+        now = time.time()
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("DELETE FROM seen WHERE expires < ?", (now,))
+                inserted = self._conn.execute("INSERT OR IGNORE INTO seen(kind, key, expires) VALUES (?, ?, ?)",
+                                              (kind, key[:512], now + ttl_seconds)).rowcount
+                excess = self._conn.execute("SELECT COUNT(*) FROM seen").fetchone()[0] - max_count
+                if excess > 0:
+                    self._conn.execute("DELETE FROM seen WHERE rowid IN (SELECT rowid FROM seen ORDER BY expires LIMIT ?)",
+                                       (excess,))
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return inserted == 1
 
     def count(self) -> int:
         with self._lock:

@@ -96,6 +96,10 @@ class Embedder:
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(e.ids) for e in self._tokenizer.encode_batch_fast(list(texts), add_special_tokens=False)]
 
+    def token_offsets(self, text: str) -> list[tuple[int, int]]:
+        """Character range of each model token of `text` (no special tokens)."""
+        return [tuple(o) for o in self._tokenizer.encode(text, add_special_tokens=False).offsets]
+
     # -- runtimes ------------------------------------------------------------------------------------
 
     @cached_property

@@ -20,6 +20,34 @@ class BadInput(BotError):
     code = "bad_request"
 
 
+class InvalidText(BotError):
+    """Text that is not valid Unicode (a lone surrogate) and so cannot be stored or searched."""
+
+    status = 422
+    code = "invalid_text"
+
+
+class StorageFull(BotError):
+    """The disk filled up while writing the index; the previous index is untouched."""
+
+    status = 507
+    code = "insufficient_storage"
+
+
+class ReadOnlyIndex(BotError):
+    """The index folder cannot be written: it can be searched, not changed."""
+
+    status = 503
+    code = "read_only_index"
+
+
+class Replayed(BotError):
+    """A signed request that was already accepted once."""
+
+    status = 409
+    code = "replayed"
+
+
 class TooLarge(BotError):
     status = 413
     code = "too_large"

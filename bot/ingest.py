@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,16 +35,13 @@ _CRUFT_LINE = re.compile(
 )
 # Spans inside a line that are markup or furniture.
 _CRUFT_INLINE = re.compile(
-    r"<!--.*?-->|<(script|style)\b.*?</\1\s*>|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]{0,400})?/?>"
-    r"|\[\s*edit\s*\]|(?<=[a-z.])Image: [^\n]{0,120}$|&[a-z]{2,8};|&#\d{1,6};",
-    re.IGNORECASE | re.DOTALL | re.MULTILINE,
+    r"</?[A-Za-z][A-Za-z0-9-]{0,30}(?:\s[^<>]{0,400})?/?>"
+    r"|\[\s{0,3}edit\s{0,3}\]|(?<=[a-z.])Image: [^\n]{0,120}$|&[a-z]{2,8};|&#\d{1,6};",
+    re.IGNORECASE | re.MULTILINE,
 )
-_WIKI_TITLE = re.compile(r"^\s*=\s*([^=].*?)\s*=\s*$")
-_WIKI_HEADING = re.compile(r"^\s*(={2,6})\s*(.+?)\s*\1\s*$")
-_MD_HEADING = re.compile(r"^\s*(#{1,6})\s+(.+?)\s*#*\s*$")
-_KV_LINE = re.compile(r"^\s*[-*•]\s*([A-Za-z][\w /()&'-]{0,40}?)\s*:\s*(\S.*?)\s*$")
+_KV_LINE = re.compile(r"^[ \t]{0,8}[-*•][ \t]{0,4}[A-Za-z][\w /()&'-]{0,40}:[ \t]{0,8}\S")
 _WIKI_KV = re.compile(r"^\s*\|\s*([A-Za-z][\w ]{0,40}?)\s*=\s*(.*?)\s*$")
-_PIPE_ROW = re.compile(r"\|.*\|")
+_PIPE_ROW = re.compile(r"\|[^\n]*\|")
 _REF_ENTRY = re.compile(r"^\s*(?:\^\s*)?(\d{1,4})[.)]\s+\S")
 _REF_MARKER = re.compile(r"\[\d{1,4}\]")
 _REF_HEADINGS = re.compile(r"^(?:references|notes|citations|sources|footnotes|bibliography)$", re.IGNORECASE)
@@ -53,6 +51,7 @@ _RELATED_HEADINGS = re.compile(
     re.IGNORECASE,
 )
 # Page metadata a scraper leaves at the top: " date 2023-09-13 ", "Date:2025-04-18 09:04:25".
+_WORD = re.compile(r"[A-Za-z'’]+")
 _DATELINE = re.compile(r"\A\s{0,8}date\s{0,2}:?\s{0,2}\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?[ \t]", re.IGNORECASE)
 _META_LINE = re.compile(r"^\s{0,8}(?:date|published|updated|posted(?: on)?)\s{0,2}:?\s{0,2}\d{4}-\d{2}-\d{2}[\dT: .+-]{0,20}$",
                         re.IGNORECASE)
@@ -107,7 +106,7 @@ def decode(data: bytes, name: str) -> str:
     """Decode a document's bytes as UTF-8, rejecting binary and undecodable files by name."""
     if not data.strip():
         raise DocumentRejected(f"{name}: the file is empty")
-    if b"\x00" in data[:65536]:
+    if b"\x00" in data:
         raise DocumentRejected(f"{name}: looks like a binary file (NUL bytes); only UTF-8 text is accepted")
     try:
         return data.decode("utf-8")
@@ -162,19 +161,28 @@ def _derived_title(text: str, blocks: list[Block]) -> str:
 
 
 _DOC_ID = re.compile(r"^[^./\\\x00-\x1f\x7f][^/\\\x00-\x1f\x7f]{0,199}$")
+# Characters that make an id read differently from what it is: zero-width, direction overrides and isolates.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad\ud800-\udfff]")
 
 
 def is_valid_doc_id(doc_id: str) -> bool:
-    """File-name-like ids: no path separators, control characters or leading dot (so no '..')."""
-    return bool(_DOC_ID.match(doc_id)) and doc_id.strip() == doc_id
+    """File-name-like ids: no path separators, control, zero-width or direction characters, no leading dot
+    (so no '..')."""
+    return bool(_DOC_ID.match(doc_id)) and doc_id.strip() == doc_id and not _INVISIBLE.search(doc_id)
 
 
 def iter_files(paths: list[Path]) -> list[Path]:
-    """Expand folders into their supported files, in a stable order."""
+    """Expand folders into their supported files, in a stable order. A symbolic link inside a folder is
+    followed only when it stays inside that folder (a link to /etc/passwd is not a document of the folder)."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES))
+            root = path.resolve()
+            for p in sorted(path.rglob("*")):
+                if not p.is_file() or p.suffix.lower() not in SUPPORTED_SUFFIXES:
+                    continue
+                if p.resolve().is_relative_to(root):
+                    found.append(p)
         else:
             found.append(path)
     return found
@@ -212,6 +220,61 @@ def _is_prose(line: str) -> bool:
     return len(words) >= 5 and bool(_SENTENCE_END.search(line)) and not line.lstrip().startswith(("-", "|"))
 
 
+class _Heading:
+    """A heading parsed without a backtracking pattern: `= Title =`, `== Section ==`, `# Section`."""
+
+    def __init__(self, name: str, level: int, offset: int):
+        self.name, self.level, self.offset = name, level, offset  # offset: where the name starts in the line
+
+    def group(self, n: int) -> str:
+        return self.name if n in (1, 2) else ""
+
+
+def _wiki_heading(line: str, *, title: bool = False) -> _Heading | None:
+    """`== Name ==` (levels 2-6), or with `title` the page title `= Name =`."""
+    s = line.strip()
+    lead = len(s) - len(s.lstrip("="))
+    trail = len(s) - len(s.rstrip("="))
+    if lead != trail or not (lead == 1 if title else 2 <= lead <= 6):
+        return None
+    name = s[lead : len(s) - trail].strip()
+    if not name or name.startswith("=") or name.endswith("="):
+        return None
+    return _Heading(name, lead, line.index(name))
+
+
+def _md_heading(line: str) -> _Heading | None:
+    """`# Name` (levels 1-6), closing hashes allowed."""
+    s = line.lstrip()
+    level = len(s) - len(s.lstrip("#"))
+    if not 1 <= level <= 6 or len(s) == level or not s[level].isspace():
+        return None
+    name = s[level:].strip().rstrip("#").strip()
+    return _Heading(name, level, line.index(name)) if name else None
+
+
+def _cruft_spans(text: str) -> list[tuple[int, int]]:
+    """Comments, scripts and styles, found by scanning forward once; one left open runs to the end of the text."""
+    out = []
+    low = text.lower()
+    pos = 0
+    while True:
+        starts = [(low.find("<!--", pos), "-->"), (low.find("<script", pos), "</script"), (low.find("<style", pos), "</style")]
+        starts = [(i, closer) for i, closer in starts if i >= 0]
+        if not starts:
+            break
+        i, closer = min(starts)
+        j = low.find(closer, i + 4)
+        if j < 0:
+            out.append((i, len(text)))
+            break
+        end = low.find(">", j) + 1 if closer != "-->" else j + 3
+        end = end if end > j else j + len(closer)
+        out.append((i, end))
+        pos = end
+    return out
+
+
 def _has_digit(line: str) -> bool:
     return any(ch.isdigit() for ch in line)
 
@@ -227,7 +290,7 @@ def _field_runs(lines: list[_Line]) -> set[int]:
     out: set[int] = set()
     run: list[int] = []
     for n, ln in enumerate(lines + [None]):
-        if ln is not None and _is_field_line(ln.stripped) and not _WIKI_HEADING.match(ln.text) and not _MD_HEADING.match(ln.text):
+        if ln is not None and _is_field_line(ln.stripped) and not _wiki_heading(ln.text) and not _md_heading(ln.text):
             run.append(n)
             continue
         if len(run) >= 4 and sum(_has_digit(lines[i].stripped) for i in run) >= 2:
@@ -252,14 +315,25 @@ class _Parser:
     def __init__(self, text: str):
         self.text = text
         self.out = _Parsed()
+        self._counts: Counter | None = None
+        self._last_reference: str | None = None
         self.lines = self._lines()
 
     def _lines(self) -> list[_Line]:
         text = self.text
         blanked = list(text)
-        for m in _CRUFT_INLINE.finditer(text):
-            self.out.cruft.append(Span(m.start(), m.end()))
-            for i in range(m.start(), m.end()):
+        spans = _cruft_spans(text)
+        kept, pos = [], 0
+        for a, b in spans:
+            kept.append((pos, a))
+            pos = b
+        kept.append((pos, len(text)))
+        found = list(spans)
+        for a, b in kept:
+            found.extend(m.span() for m in _CRUFT_INLINE.finditer(text, a, b))
+        for a, b in sorted(found):
+            self.out.cruft.append(Span(a, b))
+            for i in range(a, b):
                 if blanked[i] != "\n":
                     blanked[i] = " "
         dateline = _DATELINE.match(text)
@@ -315,7 +389,7 @@ class _Parser:
         kept = list(lines)
         while kept and kept[-1].words <= 6 and not _SENTENCE_END.search(kept[-1].stripped):
             last = kept[-1]
-            nxt_is_cruft = any(c.start >= last.end for c in self.out.cruft)
+            nxt_is_cruft = max((c.start for c in self.out.cruft), default=-1) >= last.end
             if not nxt_is_cruft or _REF_HEADINGS.match(last.stripped):
                 break
             self._cruft_line(last)
@@ -325,7 +399,7 @@ class _Parser:
     def _title(self, lines: list[_Line]) -> int:
         for i, ln in enumerate(lines[:8]):
             s = ln.stripped
-            m = _WIKI_TITLE.match(ln.text)
+            m = _wiki_heading(ln.text, title=True)
             if m:
                 start = ln.start + ln.text.index(m.group(1))
                 self._set_title(start, start + len(m.group(1)))
@@ -367,7 +441,7 @@ class _Parser:
                     break
             if s.lower() in ("infobox", "{{infobox") or s.lower().startswith("{{infobox"):
                 infobox_marker = True
-            if s == self.out.title or _WIKI_HEADING.match(ln.text):
+            if s == self.out.title or _wiki_heading(ln.text):
                 if s == self.out.title:
                     self._cruft_line(ln)
                     repeated_title.add(j)
@@ -401,7 +475,7 @@ class _Parser:
             heading = self._heading(ln)
             if heading is not None:
                 in_infobox = False
-                if kind == RELATED and not (_REF_HEADINGS.match(heading) or _WIKI_HEADING.match(ln.text)):
+                if kind == RELATED and not (_REF_HEADINGS.match(heading) or _wiki_heading(ln.text)):
                     continue
                 section = heading
                 kind = _section_kind(heading)
@@ -419,7 +493,7 @@ class _Parser:
             self._prose_line(ln, section, kind)
 
     def _heading(self, ln: _Line) -> str | None:
-        m = _WIKI_HEADING.match(ln.text) or _MD_HEADING.match(ln.text)
+        m = _wiki_heading(ln.text) or _md_heading(ln.text)
         if m:
             name = m.group(2).strip()
         else:
@@ -442,9 +516,16 @@ class _Parser:
         self.out.blocks.append(Block(REFERENCE, span, section))
         if m:
             self.out.references[m.group(1)] = span
-        elif self.out.references:
-            last = max(self.out.references, key=lambda k: self.out.references[k].start)
+            self._last_reference = m.group(1)
+        elif self._last_reference is not None:
+            last = self._last_reference
             self.out.references[last] = Span(self.out.references[last].start, span.end)
+
+    def _word_counts(self) -> Counter:
+        """How often each word occurs in the document, counted once (a glued heading is a word seen once)."""
+        if self._counts is None:
+            self._counts = Counter(_WORD.findall(self.text))
+        return self._counts
 
     def _prose_line(self, ln: _Line, section: str, kind: str) -> None:
         """Add a prose line, splitting off headings glued to the following sentence."""
@@ -452,11 +533,11 @@ class _Parser:
         cuts: list[tuple[int, int, str]] = []
         for m in _GLUED_HEADING.finditer(text):
             word = m.group(1)
-            glued = re.match(r"[A-Za-z'’]+", text[m.end(1) :])
+            glued = _WORD.match(text, m.end(1))
             token = word.split()[-1] + (glued.group(0) if glued else "")
             if m.start(1) == 0 and not cuts and not self._looks_glued(token):
                 continue
-            if self.text.count(token) > 1:
+            if self._word_counts()[token] > 1:
                 continue
             cuts.append((m.start(1), m.end(1), word))
         t = _TRAILING_HEADING.search(text)

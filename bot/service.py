@@ -6,8 +6,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import uuid
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,20 +16,19 @@ from bot import answer as answers
 from bot import conversations as conv
 from bot.answerability import DEFAULT_DIR as DEFAULT_MODEL
 from bot.answerability import Judge, question_names
-from bot.chunking import Sentence, chunk_document, split_sentences
+from bot.preparation import Prepared, Worker, prepare
+from bot.citations import CitationLookup, Citations, ClaimMatch
 from bot.config import Settings
 from bot.embedding import Embedder
-from bot.errors import BadInput, BotError, ConversationNotFound, DocumentRejected, Gone, NotFound, TooLarge
+from bot.errors import BadInput, BotError, ConversationNotFound, DocumentRejected, InvalidText, NotFound, TooLarge
 from bot.facts.answer import FactAnswerer
 from bot.facts.domains import enabled
 from bot.facts.events import fold
-from bot.facts.extract import extract_facts
-from bot.facts.model import EventGroup, Fact
+from bot.facts.model import EventGroup
 from bot.facts.route import route
 from bot.facts.table import FactTable
-from bot.ingest import Document, is_valid_doc_id, iter_files, parse_document, read_document
+from bot.ingest import Document, is_valid_doc_id, iter_files, read_document
 from bot.retrieval import Retriever
-from bot.spans import Span, verify_quote
 from bot.store import DocumentWrite, IndexStore, Snapshot, lexical_tokens
 
 log = logging.getLogger(__name__)
@@ -65,6 +62,9 @@ class Bot:
         self.conversations = conv.ConversationStore(
             settings.index_dir / "state.sqlite", ttl_seconds=settings.conversation_ttl_seconds,
             max_count=settings.max_conversations)
+        self.worker = Worker(settings.model_path(), chunk_tokens=settings.chunk_tokens,
+                             domain_names=settings.fact_domains)
+        self.citations = Citations(self.snapshot, self.retriever, quote_max_chars=settings.quote_max_chars)
         self._table: tuple[str, FactTable] | None = None
         self._table_lock = threading.Lock()
 
@@ -104,8 +104,8 @@ class Bot:
         """Bring the index up to date with the seeds folder: builds it when empty, re-indexes changed files.
         Unchanged files are skipped by content hash, so an up-to-date index costs only a read of the seeds."""
         seeds = self.settings.seeds_dir
-        if not seeds.is_dir():
-            return None
+        if not seeds.is_dir() or not self.store.writable():
+            return None  # a read-only index is served as it is
         return self.ingest([seeds], progress=progress)
 
     def ingest(self, paths: list[Path], *, progress: bool = False) -> IngestReport:
@@ -137,14 +137,20 @@ class Bot:
     def add_text(self, doc_id: str, text: str) -> dict:
         """Ingest one document given as text (the upload endpoint): its status and chunk count."""
         report = IngestReport()
+        if not is_valid_doc_id(doc_id):
+            raise DocumentRejected(f"{doc_id!r}: a document id is a file name without '/', '\\', control, "
+                                   "zero-width or direction characters, or a leading '.'")
+        if any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
+            raise InvalidText(f"{doc_id}: the text contains an unpaired surrogate (invalid Unicode)")
         if len(text.encode("utf-8")) > self.settings.max_document_bytes:
             raise TooLarge(f"document is over {self.settings.max_document_bytes} bytes (BOT_MAX_DOCUMENT_BYTES)")
         if "\x00" in text:
             raise DocumentRejected(f"{doc_id}: contains NUL characters; only text documents are accepted")
         if not text.strip():
             raise DocumentRejected(f"{doc_id}: the document is empty")
-        doc = parse_document(doc_id, text, source=f"upload:{doc_id}")
-        self._write([doc], [], report, progress=False)
+        ready = self.worker.prepare(doc_id, text, source=f"upload:{doc_id}",
+                                    budget=self.settings.ingest_timeout_seconds)
+        self._write([ready], [], report, progress=False)
         status = "added" if report.added else "updated" if report.updated else "unchanged"
         return {"doc_id": doc_id, "status": status, "chunks": self._require().documents[doc_id].chunks}
 
@@ -155,16 +161,18 @@ class Bot:
                 raise NotFound(f"no document {doc_id!r}; GET /documents lists them")
             self._install(self.store.write(snap, upserts=[], removals=[doc_id]))
 
-    def _write(self, docs: list[Document], removals: list[str], report: IngestReport, *, progress: bool) -> None:
+    def _write(self, docs: list[Document | Prepared], removals: list[str], report: IngestReport, *,
+               progress: bool) -> None:
         with self._write_lock, self.store.writing():
             snap = self.store.load()
-            changed: list[Document] = []
+            changed: list[Document | Prepared] = []
             for d in docs:
-                info = snap.documents.get(d.doc_id) if snap is not None else None
-                if info is not None and info.sha256 == d.sha256:
-                    report.unchanged.append(d.doc_id)
+                doc = d.doc if isinstance(d, Prepared) else d
+                info = snap.documents.get(doc.doc_id) if snap is not None else None
+                if info is not None and info.sha256 == doc.sha256:
+                    report.unchanged.append(doc.doc_id)
                     continue
-                (report.updated if info is not None else report.added).append(d.doc_id)
+                (report.updated if info is not None else report.added).append(doc.doc_id)
                 changed.append(d)
             if not changed and not removals:
                 if snap is not None:
@@ -174,12 +182,12 @@ class Bot:
             report.chunks = sum(len(u.chunks) for u in upserts)
             self._install(self.store.write(snap, upserts=upserts, removals=removals))
 
-    def _prepare(self, docs: list[Document], *, progress: bool) -> list[DocumentWrite]:
+    def _prepare(self, docs: list[Document | Prepared], *, progress: bool) -> list[DocumentWrite]:
         """Chunk, embed (one pass over the chunks gives chunk and sentence vectors) and extract facts.
 
-        A pipeline: while the model embeds one document's chunks, this thread chunks the next documents and
-        extracts their facts, so the parsing work uses a core the model would otherwise leave idle."""
-        max_tokens = min(self.settings.chunk_tokens, self.embedder.max_tokens)
+        A pipeline: while the model embeds one document's chunks, this thread prepares the next documents
+        (sentences, chunks, facts), so the parsing work uses a core the model would otherwise leave idle.
+        Documents already prepared (uploads, by the worker process) go straight to the model."""
         bar = None
         if progress:
             from tqdm import tqdm
@@ -188,35 +196,30 @@ class Bot:
         staged = []
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed") as embedding:
             for d in docs:
-                sentences = split_sentences(d)
-                chunks = chunk_document(d, self.embedder.count_tokens, max_tokens=max_tokens, sentences=sentences)
-                job = embedding.submit(self.embedder.encode_with_parts, [c.text for c in chunks],
-                                       [c.sentence_ranges(d.text) for c in chunks])
+                ready = d if isinstance(d, Prepared) else prepare(d, self.embedder, max_tokens=self._max_tokens(),
+                                                                  domains=self.domains)
+                job = embedding.submit(self.embedder.encode_with_parts, [c.text for c in ready.chunks],
+                                       [c.sentence_ranges(ready.doc.text) for c in ready.chunks])
                 if bar is not None:
                     job.add_done_callback(lambda _: bar.update(1))
-                staged.append((d, chunks, job, self._facts_of(d, sentences, self.domains)))
+                staged.append((ready, job))
             out = []
-            for d, chunks, job, facts in staged:
+            for ready, job in staged:
                 vectors, sentence_vectors = job.result()
+                d, chunks = ready.doc, ready.chunks
                 out.append(DocumentWrite(
                     doc_id=d.doc_id, title=d.title, sha256=d.sha256, source=d.source, text=d.text,
                     structure=structure_of(d), chunks=chunks, vectors=vectors.reshape(len(chunks), self.embedder.dim),
                     sentence_vectors=(np.concatenate(sentence_vectors) if sentence_vectors
                                       else np.zeros((0, self.embedder.dim), np.float32)),
-                    facts=facts,
+                    facts=ready.facts,
                 ))
         if bar is not None:
             bar.close()
         return out
 
-    @staticmethod
-    def _facts_of(doc: Document, sentences: list[Sentence], domains) -> list[Fact]:
-        """Facts of one document; a failure there is logged and costs that document its facts, not its ingestion."""
-        try:
-            return extract_facts(doc, sentences, domains=domains)
-        except Exception:
-            log.exception("fact extraction failed for %s; the document is indexed without facts", doc.doc_id)
-            return []
+    def _max_tokens(self) -> int:
+        return min(self.settings.chunk_tokens, self.embedder.max_tokens)
 
     # -- questions -------------------------------------------------------------------------------
 
@@ -352,19 +355,9 @@ class Bot:
             return self._table[1]
 
     def _check_question(self, question: str) -> str:
-        if not isinstance(question, str):
-            raise BadInput("question must be a string")
-        q = question.strip()
-        if not q:
-            raise BadInput("question is empty; ask something like 'How many soldiers were killed?'")
-        if len(q) > self.settings.max_question_chars:
-            raise BadInput(f"question is {len(q)} characters; the limit is {self.settings.max_question_chars} "
-                           "(BOT_MAX_QUESTION_CHARS)")
-        if "\x00" in q or sum(1 for ch in q if ord(ch) < 32 and ch not in "\t\n\r") > 0:
-            raise BadInput("question contains control characters; send plain text")
-        if any(0xD800 <= ord(ch) <= 0xDFFF for ch in q):
-            raise BadInput("question contains an unpaired surrogate; send valid Unicode text")
-        return q
+        return require_text(question, what="question", max_chars=self.settings.max_question_chars,
+                            setting="BOT_MAX_QUESTION_CHARS",
+                            empty="question is empty; ask something like 'How many soldiers were killed?'")
 
     # -- lookups ---------------------------------------------------------------------------------
 
@@ -388,91 +381,32 @@ class Bot:
         info = snap.documents[doc_id]
         return {"doc_id": doc_id, "title": info.title, "sha256": info.sha256, "text": snap.document_text(doc_id)}
 
-    def citation(self, cid: str, *, context_chars: int = 300) -> dict:
-        parsed = answers.parse_citation_id(cid)
-        if parsed is None:
-            raise NotFound(f"{cid!r} is not a citation id (they look like DOC:START-END:VERSION)")
-        doc_id, start, end, version = parsed
-        snap = self._require()
-        info = snap.documents.get(doc_id)
-        if info is None:
-            raise NotFound(f"citation {cid!r} points to document {doc_id!r}, which is not in the index")
-        text = snap.document_text(doc_id)
-        if not info.sha256.startswith(version):
-            raise Gone(
-                f"document {doc_id!r} changed since this citation was made; the span may no longer hold the quote",
-                details={"doc_id": doc_id, "current_version": info.sha256[:12], "title": info.title},
-            )
-        if end > len(text):
-            raise NotFound(f"citation {cid!r} is outside document {doc_id!r}")
-        quote = verify_quote(text, start, end, Span(start, end).of(text))
-        lo, hi = max(0, start - context_chars), min(len(text), end + context_chars)
-        return {
-            "citation_id": cid, "doc_id": doc_id, "title": info.title, "quote": quote, "start": start, "end": end,
-            "context_before": text[lo:start], "context_after": text[end:hi], "context_start": lo,
-            "references": self._references(snap, doc_id, quote),
-        }
+    def citation(self, cid: str) -> CitationLookup:
+        return self.citations.open(cid)
 
-    @staticmethod
-    def _references(snap: Snapshot, doc_id: str, quote: str) -> list[dict]:
-        """The reference-list entries that the quote's [n] markers point to."""
-        import re
+    def cite(self, claim: str, *, limit: int = 5) -> list[ClaimMatch]:
+        """Where a claim or quote comes from (see bot.citations)."""
+        claim = require_text(claim, what="text", max_chars=5000,
+                             empty="text is empty; send the sentence or claim to look up")
+        return self.citations.trace(claim, limit=limit)
 
-        markers = list(dict.fromkeys(re.findall(r"\[(\d{1,4})\]", quote)))
-        if not markers:
-            return []
-        refs = snap.document_structure(doc_id).get("references", {})
-        text = snap.document_text(doc_id)
-        return [{"marker": m, "text": text[refs[m][0] : refs[m][1]]} for m in markers if m in refs]
-
-    def cite(self, claim: str, *, limit: int = 5) -> list[dict]:
-        """Where a claim or quote comes from: exact occurrences first (whitespace and quote marks may differ;
-        offsets are into the original text), then the closest supporting passages."""
-        from bot.matching import find_occurrences
-
-        if not isinstance(claim, str) or not claim.strip():
-            raise BadInput("text is empty; send the sentence or claim to look up")
-        if len(claim) > 5000:
-            raise BadInput("text is over 5000 characters; send one claim or quote at a time")
+    def facts(self, *, event: str | None = None, field: str | None = None, offset: int = 0,
+              limit: int | None = None) -> tuple[list[answers.CitedFact], int]:
+        """A page of the fact table, optionally narrowed to an event (name or place) and a field, with how many
+        facts match in all; quotes verified."""
         snap = self.snapshot()
         if snap is None:
-            return []
-        matches: list[dict] = []
-        for doc_id, info in snap.documents.items():
-            text = snap.document_text(doc_id)
-            for start, end in find_occurrences(text, claim):
-                matches.append(self._match(snap, doc_id, start, end, exact=True, score=1.0))
-        if len(claim.strip()) >= 3:
-            retrieval = self.retriever.retrieve(snap, claim)
-            taken = {(m["doc_id"], m["start"], m["end"]) for m in matches}
-            for p in answers.build_passages(snap, retrieval, top_k=limit, max_chars=self.settings.quote_max_chars):
-                if any(d == p.doc_id and s < p.end and p.start < e for d, s, e in taken):
-                    continue
-                matches.append(self._match(snap, p.doc_id, p.start, p.end, exact=False, score=p.score))
-        return matches[: max(limit, sum(1 for m in matches if m["exact"]))]
-
-    def _match(self, snap: Snapshot, doc_id: str, start: int, end: int, *, exact: bool, score: float) -> dict:
-        info = snap.documents[doc_id]
-        text = snap.document_text(doc_id)
-        quote = verify_quote(text, start, end, text[start:end])
-        return {"doc_id": doc_id, "title": info.title, "quote": quote, "start": start, "end": end, "exact": exact,
-                "score": round(float(score), 4), "citation_id": answers.citation_id(doc_id, info.sha256, start, end),
-                "references": self._references(snap, doc_id, quote)}
-
-    def facts(self, *, event: str | None = None, field: str | None = None) -> list[answers.CitedFact]:
-        """The fact table, optionally narrowed to an event (name or place) and a field; quotes verified."""
-        snap = self.snapshot()
-        if snap is None:
-            return []
-        out = []
-        for f in snap.facts():
+            return [], 0
+        matching = []
+        for f in self.fact_table(snap).facts:
             if field and f.field != field:
                 continue
             if event and (f.event is None or (fold(event) not in fold(f.event.name)
                                               and not any(fold(event) == fold(p) for p in f.event.places))):
                 continue
-            out.append(answers.cite_fact(snap, f, max_chars=self.settings.quote_max_chars))
-        return out
+            matching.append(f)
+        page = matching[offset : None if limit is None else offset + limit]
+        return [answers.cite_fact(snap, f, max_chars=self.settings.quote_max_chars) for f in page], len(matching)
 
     def health(self) -> dict:
         snap = self.snapshot()
@@ -485,6 +419,23 @@ class Bot:
             "index": snap.generation if snap else None,
             "search": snap.manifest.get("search") if snap else None,
         }
+
+
+def require_text(text, *, what: str, max_chars: int | None = None, setting: str = "", empty: str = "") -> str:
+    """Text from a user, stripped: a string, not empty, within its limit, valid Unicode without control
+    characters (a lone surrogate cannot be stored or encoded: refused with a 422, not a crash)."""
+    if not isinstance(text, str):
+        raise BadInput(f"{what} must be a string")
+    t = text.strip()
+    if not t:
+        raise BadInput(empty or f"{what} is empty")
+    if max_chars is not None and len(t) > max_chars:
+        raise BadInput(f"{what} is {len(t)} characters; the limit is {max_chars}" + (f" ({setting})" if setting else ""))
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in t):
+        raise InvalidText(f"{what} contains an unpaired surrogate (invalid Unicode); send valid UTF-8 text")
+    if "\x00" in t or any(ord(ch) < 32 and ch not in "\t\n\r" for ch in t):
+        raise BadInput(f"{what} contains control characters; send plain text")
+    return t
 
 
 def structure_of(doc: Document) -> dict:

@@ -7,6 +7,7 @@ one, never a mix. Readers hold an immutable `Snapshot`; a write returns a new on
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import logging
@@ -28,7 +29,7 @@ import faiss
 import numpy as np
 import Stemmer
 
-from bot.errors import Busy, IndexUnusable
+from bot.errors import Busy, IndexUnusable, ReadOnlyIndex, StorageFull
 from bot.facts.model import Fact
 from bot.spans import Span
 
@@ -297,9 +298,23 @@ class IndexStore:
     @contextmanager
     def writing(self):
         """Hold the cross-process writer lock for a whole read-modify-write (load, then `write`)."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with _WriterLock(self.root / LOCK):
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            lock = _WriterLock(self.root / LOCK)
+            lock.__enter__()
+        except OSError as exc:
+            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                raise ReadOnlyIndex(f"the index folder {self.root} is read-only; it can be searched but not changed") from None
+            raise
+        try:
             yield
+        finally:
+            lock.__exit__(None, None, None)
+
+    def writable(self) -> bool:
+        """Can this process change the index (the folder exists or can be made, and accepts new files)?"""
+        probe = self.root if self.root.exists() else self.root.parent
+        return os.access(probe, os.W_OK) and (not (self.root / LOCK).exists() or os.access(self.root / LOCK, os.W_OK))
 
     def write(self, base: Snapshot | None, *, upserts: Sequence[DocumentWrite], removals: Sequence[str]) -> Snapshot:
         """Build the next generation from `base` plus changes and make it current, atomically.
@@ -324,6 +339,13 @@ class IndexStore:
             os.replace(pointer_tmp, self.root / CURRENT)
             _fsync_dir(self.root)
             crash_point("after_pointer")
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise StorageFull("the disk is full; the index was not changed. Free some space and try again") from None
+            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                raise ReadOnlyIndex(f"the index folder {self.root} is read-only; the index was not changed") from None
+            raise
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

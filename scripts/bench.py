@@ -52,7 +52,7 @@ def bench_ingest(docs: Path, backends: list[str], rounds: int) -> list[dict]:
     settings = Settings()
     probe = Embedder(settings.model_path())
     parsed = [read_document(p, max_bytes=10**8) for p in iter_files([docs])]
-    texts = [c.text for d in parsed for c in chunk_document(d, probe.count_tokens, max_tokens=settings.chunk_tokens)]
+    texts = [c.text for d in parsed for c in chunk_document(d, probe, max_tokens=settings.chunk_tokens)]
     model = SentenceTransformer(settings.model_path(), device="cpu")
     model.encode(texts[:32])
     raw_rates, rates, chunks = [], {b: [] for b in backends}, {}

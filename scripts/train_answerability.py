@@ -368,7 +368,7 @@ def calibrate(args: argparse.Namespace) -> None:
     from squad2_eval import auroc
 
     from bot import answer as answers
-    from bot.answerability import Evidence, Judge
+    from bot.answerability import Judge
     from bot.config import Settings
     from bot.service import Bot
 

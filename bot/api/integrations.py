@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.api.deps import BotDep
 from bot.api.schemas import AskRequest, AskResponse, ErrorOut
-from bot.errors import NotFound
+from bot.errors import NotFound, Replayed
 from bot.integrations import webhook
 
 router = APIRouter(responses={401: {"model": ErrorOut}, 404: {"model": ErrorOut}})
@@ -42,7 +42,10 @@ async def webhook_ask(request: Request, bot: BotDep) -> dict:
     if not secret:
         raise NotFound("the webhook is not configured (set BOT_WEBHOOK_SECRET)")
     body = await request.body()
-    webhook.verify(secret, request.headers.get("x-citebot-timestamp"), request.headers.get("x-citebot-signature"), body)
+    signature = request.headers.get("x-citebot-signature")
+    webhook.verify(secret, request.headers.get("x-citebot-timestamp"), signature, body)
+    if not bot.conversations.first_time("webhook", signature or "", ttl_seconds=2 * webhook.MAX_SKEW_SECONDS):
+        raise Replayed("this signed request was already accepted; sign each request anew")
     try:
         ask = AskRequest.model_validate_json(body)
     except ValidationError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from bot.api.deps import AdminDep, AskerDep, BotDep
 from bot.api.schemas import (
@@ -35,7 +35,8 @@ def ask(body: AskRequest, bot: BotDep) -> dict:
     return asdict(bot.ask(body.question, conversation_id=body.conversation_id, top_k=body.top_k))
 
 
-@router.get("/documents", response_model=list[DocumentSummary], summary="List indexed documents")
+@router.get("/documents", response_model=list[DocumentSummary], dependencies=[AskerDep],
+            summary="List indexed documents")
 def documents(bot: BotDep) -> list[dict]:
     return bot.documents()
 
@@ -53,27 +54,33 @@ def delete(doc_id: str, bot: BotDep) -> dict:
     return {"doc_id": doc_id, "status": "removed", "chunks": 0}
 
 
-@router.get("/documents/{doc_id}", response_model=DocumentOut, summary="One document's exact original text")
+@router.get("/documents/{doc_id}", response_model=DocumentOut, dependencies=[AskerDep],
+            summary="One document's exact original text")
 def document(doc_id: str, bot: BotDep) -> dict:
     return bot.document(doc_id)
 
 
-@router.get("/citations/{citation_id}", response_model=CitationOut,
+@router.get("/citations/{citation_id}", response_model=CitationOut, dependencies=[AskerDep],
             responses={410: {"model": ErrorOut}}, summary="A quote with its document, offsets and context")
 def citation(citation_id: str, bot: BotDep) -> dict:
-    return bot.citation(citation_id)
+    return asdict(bot.citation(citation_id))
 
 
 @router.post("/cite", response_model=CiteResponse, dependencies=[AskerDep],
              summary="Find where a claim or quote comes from")
 def cite(body: CiteRequest, bot: BotDep) -> dict:
-    return {"matches": bot.cite(body.text)}
+    return {"matches": [asdict(m) for m in bot.cite(body.text)]}
 
 
-@router.get("/facts", response_model=list[FactRow], summary="The extracted fact table")
-def facts(bot: BotDep, event: Annotated[str | None, Query(max_length=200)] = None,
-          field: Annotated[str | None, Query(max_length=50)] = None) -> list[dict]:
-    return [asdict(f) for f in bot.facts(event=event, field=field)]
+@router.get("/facts", response_model=list[FactRow], dependencies=[AskerDep],
+            summary="The extracted fact table, a page at a time (X-Total-Count says how many match)")
+def facts(bot: BotDep, response: Response, event: Annotated[str | None, Query(max_length=200)] = None,
+          field: Annotated[str | None, Query(max_length=50)] = None,
+          offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+          limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict]:
+    rows, total = bot.facts(event=event, field=field, offset=offset, limit=limit)
+    response.headers["X-Total-Count"] = str(total)
+    return [asdict(f) for f in rows]
 
 
 @router.get("/health", response_model=HealthOut, summary="Liveness and index size")

@@ -21,7 +21,7 @@ from bot.facts.events import fold
 from bot.facts.model import DATE as DATE_KIND
 from bot.facts.model import FIGURE as FIGURE_KIND
 from bot.facts.model import INFOBOX, NAME, TIME, EventGroup, Fact
-from bot.facts.route import COMBINED, DATE, FIGURE, IN_YEAR, LEADER, MOST, TIME as TIME_Q, FactQuery
+from bot.facts.route import COMBINED, DATE, IN_YEAR, LEADER, MOST, TIME as TIME_Q, FactQuery
 from bot.facts.table import FactTable
 
 _stem = Stemmer.Stemmer("english").stemWord

@@ -149,6 +149,7 @@ def _sentence_start(text: str, at: int) -> int:
     return cut
 
 
+@lru_cache(maxsize=64)
 def _capitalised(alternation: str) -> str:
     """An alternation of lowercase words, each with a capital first letter ("storms?" -> "Storms?")."""
     return "|".join(a[:1].upper() + a[1:] if a[:1].isalpha() else a for a in alternation.split("|"))

@@ -10,6 +10,7 @@ applies to the document, first tries its own fields and groups ("27 soldiers kil
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -83,6 +84,7 @@ def _is_noun(word: str) -> bool:
     return "NOUN" in lem or "PROPN" in lem or (word[:1].isupper() and word.lower() not in _STOP_NOUN)
 
 
+@lru_cache(maxsize=4096)
 def past_participle(word: str) -> str:
     """'killing' -> 'killed', 'died' -> 'died', 'injure' -> 'injured'; unknown words unchanged."""
     from lemminflect import getInflection, getLemma
@@ -318,6 +320,7 @@ class _Extractor:
                 inherited = previous_claimant if block is previous_block else ""
             previous_block = block
             sentence_claimant = ""
+            claims = Claims(text, span)
             taken = self._dates_and_times(span, ev, facts)
             group_before, field_before = "", None
             for q_span, q in find_quantities(text, span.start, span.end):
@@ -336,11 +339,11 @@ class _Extractor:
                         if group is None:
                             group = group_before or self._any_group(span) or d.unknown_group
                         group_before, field_before = group, field
-                        claimant = _claimant(text, span, q_span) or inherited
+                        claimant = claims.of(q_span.start) or inherited
                         fact = self._fact(ev, FIGURE, field, q_span, span, source=PROSE, quantity=q, side=group,
                                           label=field, claimant=claimant, noun=_noun_after(text, q_span.end, span.end))
                 if fact is None:
-                    fact = self._general(ev, span, q_span, q, unit, inherited)
+                    fact = self._general(ev, span, q_span, q, unit, inherited, claims)
                 if fact is not None:
                     sentence_claimant = sentence_claimant or fact.claimant
                     facts.append(fact)
@@ -352,12 +355,13 @@ class _Extractor:
                         attackers = d.leader_attackers and re.search(d.leader_attackers, window)
                         group = d.second_group if attackers else (self._any_group(span) or "")
                         facts.append(self._fact(ev, NAME, "commander", name, span, source=PROSE, side=group,
-                                                claimant=_claimant(text, span, name)))
-            previous_claimant = sentence_claimant or _claimant(text, span, Span(span.end, span.end)) or (
+                                                claimant=claims.of(name.start)))
+            previous_claimant = sentence_claimant or claims.of(span.end) or (
                 inherited if not _REPORTING.search(body) else "")
         return facts
 
-    def _general(self, ev: Event | None, sentence: Span, q_span: Span, q: Quantity, unit, inherited: str) -> Fact | None:
+    def _general(self, ev: Event | None, sentence: Span, q_span: Span, q: Quantity, unit, inherited: str,
+                 claims: "Claims") -> Fact | None:
         """A figure described by the words around it: unit, counted noun, attached verb or label."""
         text = self.text
         stop = sentence.end
@@ -391,7 +395,7 @@ class _Extractor:
             field = noun.lower() if (cur and noun) else measure_of(unit_text) if not cur else "amount"
         else:
             return None
-        claimant = _claimant(text, sentence, q_span) or inherited
+        claimant = claims.of(q_span.start) or inherited
         quals = _qualifiers_after(text, q_span.end, stop)
         return self._fact(ev, FIGURE, field, q_span, sentence, source=PROSE, quantity=q, label=label or verb or field,
                           noun=noun if noun.lower() != field else "", unit=unit_text, claimant=claimant,
@@ -618,44 +622,71 @@ def _paren_claimant(text: str, start: int, end: int) -> str:
     return m.group(1).strip() if m else ""
 
 
-def _claimant(text: str, sentence: Span, q: Span, *, nested: bool = False) -> str:
-    """Who states the figure: 'according to X', or the subject of the nearest reporting verb before it."""
-    body = text[sentence.start : sentence.end]
-    rel = q.start - sentence.start
-    acc = list(_ACCORDING.finditer(body))
-    if acc:
-        return acc[-1].group(1).strip()
-    verbs = [m for m in _REPORTING.finditer(body) if not re.search(r"\b(?:an|the|a)\s+$", body[: m.start()], re.IGNORECASE)]
-    verbs = [m for m in verbs if m.start() < rel] or verbs
-    if not verbs:
-        return ""
-    verb = verbs[-1] if verbs[-1].start() < rel else verbs[0]
-    head = body[: verb.start()]
-    starts = [m.end() for m in _CLAUSE_START.finditer(head) if m.end() < len(head.rstrip())]
-    subject = head[max(starts) if starts else 0 :].strip()
-    if verb.group(0).endswith("ing") and re.search(r",\s*$", head):
-        subject = ""
-    if "citing" in head[max(starts) if starts else 0 :] or re.search(r",\s*citing\b", head):
-        m = re.search(r"([^,;]*?),\s*citing\s+[^,]+$", head.rstrip(" ,"))
-        if m:
-            subject = head[head.rfind(m.group(1)) :].rstrip(" ,")
-    if re.search(r"\b(?:were|was|been|be|is|are)(?:\s+\w+ly|\s+also|\s+later)?\s*$", head):
-        return ""  # passive: 'were reported missing' names no claimant
-    subject = _LEADING_ADVERBIAL.sub("", subject).strip(" ,")
-    subject = re.sub(r"^(?:in contrast to|contrary to|unlike|as opposed to)\s+", "", subject, flags=re.IGNORECASE)
-    subject = re.sub(r"['’]s$", "", subject)
-    subject = re.sub(r"\s+(?:also|only|later|then|again|further)$", "", subject)
-    if not subject or subject.lower() in _PRONOUNS or len(subject.split()) > 12:
-        if verb.group(0).endswith("ing") or not subject:
-            # a participle ('..., stating that ...') reports for the main clause's subject
-            first = _REPORTING.search(body)
-            if first and first.start() != verb.start() and not nested:
-                at = sentence.start + first.start()
-                return _claimant(text, sentence, Span(at, at), nested=True)
-            m = re.match(r"\s*([A-Z][\w'’.-]*(?:\s+[\w'’.-]+){0,6}?)\s+(?:corroborated|confirmed|claimed|said|stated|announced|reported)", body)
-            return _LEADING_ADVERBIAL.sub("", m.group(1)).strip() if m else ""
-        return ""
-    return subject
+class Claims:
+    """Who states the figures of one sentence: 'according to X', or the subject of the nearest reporting verb
+    before a figure. The sentence is scanned once; each verb's subject is worked out once."""
+
+    def __init__(self, text: str, sentence: Span):
+        self.body = text[sentence.start : sentence.end]
+        self.start = sentence.start
+        acc = None
+        for acc in _ACCORDING.finditer(self.body):
+            pass
+        self.according = acc.group(1).strip() if acc else ""
+        self.verbs = [m for m in _REPORTING.finditer(self.body)
+                      if not re.search(r"\b(?:an|the|a)\s+$", self.body[max(0, m.start() - 5) : m.start()], re.IGNORECASE)]
+        self.clause_starts = [m.end() for m in _CLAUSE_START.finditer(self.body)]
+        self._memo: dict[tuple[int, bool], str] = {}
+
+    def of(self, at: int) -> str:
+        """The claimant of a figure at text offset `at`."""
+        if self.according:
+            return self.according
+        if not self.verbs:
+            return ""
+        rel = at - self.start
+        before = [v for v in self.verbs if v.start() < rel] if rel < len(self.body) else self.verbs
+        verb = before[-1] if before else self.verbs[0]
+        return self._subject(verb, nested=False)
+
+    def _subject(self, verb: re.Match, *, nested: bool) -> str:
+        key = (verb.start(), nested)
+        if key not in self._memo:
+            self._memo[key] = self._work_out(verb, nested)
+        return self._memo[key]
+
+    def _work_out(self, verb: re.Match, nested: bool) -> str:
+        body = self.body
+        head = body[: verb.start()]
+        end = len(head.rstrip())
+        i = bisect.bisect_left(self.clause_starts, end) - 1
+        cut = self.clause_starts[i] if i >= 0 else 0
+        subject = head[cut:].strip()
+        tail = head[-80:]
+        if verb.group(0).endswith("ing") and re.search(r",\s*$", tail):
+            subject = ""
+        window = head[max(cut, len(head) - 200) :]
+        if "citing" in window or re.search(r",\s*citing\b", tail):
+            m = re.search(r"([^,;]{0,120}?),\s*citing\s+[^,]{0,120}$", head[-300:].rstrip(" ,"))
+            if m:
+                subject = head[head.rfind(m.group(1)) :].rstrip(" ,")
+        if re.search(r"\b(?:were|was|been|be|is|are)(?:\s+\w+ly|\s+also|\s+later)?\s*$", tail):
+            return ""  # passive: 'were reported missing' names no claimant
+        subject = _LEADING_ADVERBIAL.sub("", subject[:300]).strip(" ,")
+        subject = re.sub(r"^(?:in contrast to|contrary to|unlike|as opposed to)\s+", "", subject, flags=re.IGNORECASE)
+        subject = re.sub(r"['’]s$", "", subject)
+        subject = re.sub(r"\s+(?:also|only|later|then|again|further)$", "", subject)
+        if not subject or subject.lower() in _PRONOUNS or len(subject.split()) > 12:
+            if verb.group(0).endswith("ing") or not subject:
+                # a participle ('..., stating that ...') reports for the main clause's subject
+                first = self.verbs[0] if self.verbs else None
+                if first is not None and first.start() != verb.start() and not nested:
+                    return self._subject(first, nested=True)
+                m = re.match(r"\s*([A-Z][\w'’.-]*(?:\s+[\w'’.-]+){0,6}?)\s+(?:corroborated|confirmed|claimed|said|stated|"
+                             r"announced|reported)", body[:200])
+                return _LEADING_ADVERBIAL.sub("", m.group(1)).strip() if m else ""
+            return ""
+        return subject
 
 
 __all__ = ["extract_facts", "past_participle", "fold"]

@@ -9,11 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-import threading
-import time
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlparse
 
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
@@ -33,32 +30,24 @@ _MENTION = re.compile(r"<@[A-Z0-9]+>")
 class SlackApp:
     """Verifies, deduplicates and answers Slack deliveries; posts through slack_sdk."""
 
-    def __init__(self, settings: Settings, ask):
+    def __init__(self, settings: Settings, ask, first_time):
         self.settings = settings
         self.ask = ask  # (question, thread key) -> Answer, in the Slack namespace of conversations
+        self.first_time = first_time  # (kind, key) -> bool: False when that delivery was seen within the hour
         self.verifier = SignatureVerifier(settings.slack_signing_secret)
         self.client = WebClient(token=settings.slack_bot_token or None, base_url=settings.slack_api_url)
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="slack")
-        self._seen: OrderedDict[str, float] = OrderedDict()
-        self._seen_lock = threading.Lock()
 
     def verify(self, body: bytes, headers: dict[str, str]) -> None:
-        try:
-            ok = self.verifier.is_valid_request(body, headers)
-        except (ValueError, TypeError):
-            ok = False
+        stamp = {k.lower(): v for k, v in headers.items()}.get("x-slack-request-timestamp", "")
+        ok = stamp.isdigit() and len(stamp) <= 12
+        if ok:
+            try:
+                ok = self.verifier.is_valid_request(body, headers)
+            except Exception:  # a malformed header must answer 401, whatever the verifier trips on
+                ok = False
         if not ok:
             raise Unauthorized("invalid or missing Slack signature, or a timestamp older than 5 minutes")
-
-    def _first_time(self, event_id: str) -> bool:
-        now = time.monotonic()
-        with self._seen_lock:
-            while self._seen and (len(self._seen) > 10_000 or now - next(iter(self._seen.values())) > 3600):
-                self._seen.popitem(last=False)
-            if event_id in self._seen:
-                return False
-            self._seen[event_id] = now
-            return True
 
     def handle_event(self, body: bytes, headers: dict[str, str]) -> dict:
         """Events API delivery -> the immediate response body (the answer is posted later)."""
@@ -67,24 +56,37 @@ class SlackApp:
             payload = json.loads(body)
         except ValueError:
             raise BadInput("the body is not JSON") from None
+        if not isinstance(payload, dict):
+            raise BadInput("the body is not a JSON object")
         if payload.get("type") == "url_verification":
-            return {"challenge": payload.get("challenge", "")}
+            challenge = payload.get("challenge", "")
+            if not isinstance(challenge, str):
+                raise BadInput("challenge must be a string")
+            return {"challenge": challenge}
         if payload.get("type") != "event_callback":
             return {"ok": True}
         event = payload.get("event") or {}
-        event_id = payload.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"
-        if not self._wanted(event) or not self._first_time(event_id):
+        if not isinstance(event, dict):
+            raise BadInput("event must be an object")
+        fields = {k: event.get(k) for k in ("text", "channel", "ts", "thread_ts", "type", "channel_type", "subtype")}
+        if any(v is not None and not isinstance(v, str) for v in fields.values()):
+            raise BadInput("event fields (text, channel, ts, thread_ts, type) must be strings")
+        event_id = payload.get("event_id") or f"{fields['channel']}:{fields['ts']}"
+        if not isinstance(event_id, str):
+            raise BadInput("event_id must be a string")
+        if not self._wanted(event) or not self.first_time("slack-event", event_id):
             return {"ok": True}
-        question = _MENTION.sub("", event.get("text") or "").strip()
-        if not question:
+        question = _MENTION.sub("", fields["text"] or "").strip()
+        channel, thread = fields["channel"], fields["thread_ts"] or fields["ts"]
+        if not question or not channel or not thread:
             return {"ok": True}
-        channel, thread = event.get("channel"), event.get("thread_ts") or event.get("ts")
         self.pool.submit(self._answer_in_thread, question, channel, thread)
         return {"ok": True}
 
     @staticmethod
     def _wanted(event: dict) -> bool:
-        if event.get("bot_id") or event.get("subtype") in ("bot_message", "message_changed", "message_deleted"):
+        if (event.get("bot_id") or event.get("bot_profile") or event.get("app_id")
+                or event.get("subtype") in ("bot_message", "message_changed", "message_deleted")):
             return False  # our own messages and other bots'
         if event.get("type") == "app_mention":
             return True
@@ -111,9 +113,23 @@ class SlackApp:
         if not question:
             return {"response_type": "ephemeral", "text": "Ask a question after the command, e.g. `/ask who led the raid?`"}
         url = form.get("response_url")
+        if url and not self._slack_url(url):
+            raise BadInput("response_url is not a Slack address")
+        signature = {k.lower(): v for k, v in headers.items()}.get("x-slack-signature", "")
+        if not self.first_time("slack-command", signature):
+            return {"response_type": "ephemeral", "text": "Already answering this command."}
         if url:
             self.pool.submit(self._answer_to_url, question, url, form.get("channel_id", ""), form.get("user_id", ""))
         return {"response_type": "ephemeral", "text": f"Looking that up: {question}"}
+
+    def _slack_url(self, url: str) -> bool:
+        """response_url must be https on Slack's hooks host or on the configured Slack API host (never an
+        arbitrary address the request names)."""
+        parsed = urlparse(url)
+        configured = urlparse(self.settings.slack_api_url)
+        if parsed.hostname and parsed.hostname == configured.hostname and parsed.scheme == configured.scheme:
+            return True
+        return parsed.scheme == "https" and (parsed.hostname or "").endswith(".slack.com") or parsed.hostname == "slack.com"
 
     def _answer_to_url(self, question: str, url: str, channel: str, user: str) -> None:
         text, blocks = self._reply(question, f"slack:{channel}:{user}")

@@ -1,0 +1,94 @@
+"""A document made ready for the index, before the model sees it: its sentences, chunks and facts.
+
+`citebot ingest` prepares documents in its own process. The server prepares uploads in a separate worker
+process with a time budget: parsing is pure Python, and in the server's process it would hold the
+interpreter while questions wait; a document that cannot be prepared within the budget is rejected with a
+reason, and the worker is replaced.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.chunking import Chunk, Sentence, Tokens, chunk_document, split_sentences
+from bot.errors import DocumentRejected
+from bot.facts.domains import Domain, enabled
+from bot.facts.extract import extract_facts
+from bot.facts.model import Fact
+from bot.ingest import Document, parse_document
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    doc: Document
+    sentences: list[Sentence]
+    chunks: list[Chunk]
+    facts: list[Fact]
+
+
+def prepare(doc: Document, tokens: Tokens, *, max_tokens: int, domains: Sequence[Domain]) -> Prepared:
+    """Sentences, chunks and facts of one document; a failure in fact extraction costs the document its facts,
+    not its ingestion (it is logged)."""
+    sentences = split_sentences(doc)
+    chunks = chunk_document(doc, tokens, max_tokens=max_tokens, sentences=sentences)
+    try:
+        facts = extract_facts(doc, sentences, domains=domains)
+    except Exception:
+        log.exception("fact extraction failed for %s; the document is indexed without facts", doc.doc_id)
+        facts = []
+    return Prepared(doc, sentences, chunks, facts)
+
+
+_CHILD_TOKENS = {}
+
+
+def _prepare_in_child(model_path: str, chunk_tokens: int, domain_names: str, doc_id: str, text: str,
+                      source: str) -> Prepared:
+    from bot.embedding import Embedder  # the tokenizer only: no model is loaded in the worker
+
+    tokens = _CHILD_TOKENS.get(model_path)
+    if tokens is None:
+        tokens = _CHILD_TOKENS[model_path] = Embedder(model_path)
+    doc = parse_document(doc_id, text, source=source)
+    return prepare(doc, tokens, max_tokens=min(chunk_tokens, tokens.max_tokens), domains=enabled(domain_names))
+
+
+class Worker:
+    """One child process that prepares uploads, one at a time; replaced when a document overruns its budget."""
+
+    def __init__(self, model_path: str, *, chunk_tokens: int, domain_names: str):
+        self.args = (model_path, chunk_tokens, domain_names)
+        self._pool = None
+        self._lock = threading.Lock()
+
+    def _get(self):
+        if self._pool is None:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["bot.preparation"])
+            self._pool = ctx.Pool(1)
+        return self._pool
+
+    def prepare(self, doc_id: str, text: str, *, source: str, budget: float) -> Prepared:
+        with self._lock:
+            pool = self._get()
+            job = pool.apply_async(_prepare_in_child, (*self.args, doc_id, text, source))
+            try:
+                return job.get(timeout=budget)
+            except multiprocessing.TimeoutError:
+                pool.terminate()
+                self._pool = None
+                raise DocumentRejected(
+                    f"{doc_id}: could not be processed within {budget:g} seconds (BOT_INGEST_TIMEOUT_SECONDS); "
+                    "split it into smaller files") from None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.terminate()
+                self._pool = None
