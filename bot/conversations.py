@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import secrets
 import sqlite3
@@ -94,10 +95,14 @@ class ConversationStore:
         if path is not None:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
+                if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+                    raise OSError(f"{path.parent} is read-only")
                 conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10, isolation_level=None)
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
                 conn.executescript(_SCHEMA)
+                conn.execute("BEGIN IMMEDIATE")  # proves the file takes writes (a read-only mount refuses)
+                conn.execute("ROLLBACK")
                 return conn
             except (OSError, sqlite3.Error) as exc:
                 log.warning("conversations kept in memory: %s is not writable (%s)", path, exc)

@@ -339,11 +339,12 @@ class IndexStore:
             os.replace(pointer_tmp, self.root / CURRENT)
             _fsync_dir(self.root)
             crash_point("after_pointer")
-        except OSError as exc:
+        except (OSError, sqlite3.Error, RuntimeError) as exc:
             shutil.rmtree(tmp, ignore_errors=True)
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            code = getattr(exc, "errno", None)
+            if code in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in str(exc) or "No space left" in str(exc):
                 raise StorageFull("the disk is full; the index was not changed. Free some space and try again") from None
-            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            if code in (errno.EROFS, errno.EACCES, errno.EPERM) or "readonly database" in str(exc):
                 raise ReadOnlyIndex(f"the index folder {self.root} is read-only; the index was not changed") from None
             raise
         except BaseException:

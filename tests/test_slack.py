@@ -205,3 +205,61 @@ def test_webhook_rejects_bad_signatures(slack_server, case):
                "garbage_ts": {**webhook_headers(body), "X-Citebot-Timestamp": "soon"}}[case]
     resp = httpx.post(slack_server.url + "/webhook/ask", content=body, headers=headers, timeout=30)
     assert resp.status_code == 401 and resp.json()["error"]["code"] == "unauthorized"
+
+
+@pytest.mark.parametrize("path", ["/slack/events", "/slack/commands", "/webhook/ask"])
+def test_huge_timestamps_are_refused_not_crashed(slack_server, path):
+    body = b'{"question": "When?"}'
+    headers = {"X-Slack-Request-Timestamp": "9" * 400, "X-Slack-Signature": "v0=" + "0" * 64,
+               "X-Citebot-Timestamp": "9" * 400, "X-Citebot-Signature": "sha256=" + "0" * 64}
+    resp = post(slack_server, path, body, headers)
+    assert resp.status_code == 401, resp.text
+
+
+@pytest.mark.parametrize("payload", [[1, 2], "a string", {"type": "event_callback", "event": "text"},
+                                     {"type": "event_callback", "event_id": "E1", "event": {"type": "app_mention", "text": 5, "channel": "C1", "ts": "1"}},
+                                     {"type": "event_callback", "event_id": ["E"], "event": {"type": "app_mention", "text": "hi", "channel": "C1", "ts": "1"}},
+                                     {"type": "url_verification", "challenge": {"a": 1}}])
+def test_signed_but_malformed_payloads_get_400_and_nothing_is_posted(slack_server, fake_slack, payload):
+    body = json.dumps(payload).encode()
+    resp = post(slack_server, "/slack/events", body, signed(body))
+    assert resp.status_code == 400, resp.text
+    time.sleep(0.5)
+    assert fake_slack.calls == []
+
+
+def test_mentions_from_bots_are_ignored_by_every_marker(slack_server, fake_slack):
+    for i, marker in enumerate(({"bot_profile": {"id": "B1"}}, {"app_id": "A1"}, {"subtype": "bot_message"})):
+        body = event(f"EvBot{i}", type="app_mention", user="U1", text="<@UBOT> When did Kwala happen?",
+                     channel="C7", ts=f"7.{i}", **marker)
+        assert post(slack_server, "/slack/events", body, signed(body)).status_code == 200
+    time.sleep(1.5)
+    assert fake_slack.calls == []
+
+
+def test_identical_slash_commands_are_answered_once(slack_server, fake_slack):
+    form = urlencode({"command": "/ask", "text": "When did the raid on Dioura happen?", "user_id": "U1",
+                      "channel_id": "C4", "response_url": fake_slack.url + "/commands/T1/9/x"}).encode()
+    headers = signed(form)
+    for _ in range(2):
+        assert post(slack_server, "/slack/commands", form, headers, "application/x-www-form-urlencoded").status_code == 200
+    fake_slack.wait(1)
+    time.sleep(2)
+    assert len(fake_slack.calls) == 1
+
+
+def test_response_url_must_be_slack(slack_server, fake_slack):
+    form = urlencode({"command": "/ask", "text": "When?", "user_id": "U1", "channel_id": "C5",
+                      "response_url": "http://169.254.169.254/latest/meta-data"}).encode()
+    resp = post(slack_server, "/slack/commands", form, signed(form), "application/x-www-form-urlencoded")
+    assert resp.status_code == 400
+    time.sleep(0.5)
+    assert fake_slack.calls == []
+
+
+def test_a_replayed_webhook_is_refused(slack_server):
+    body = json.dumps({"question": "When did the raid on Dioura happen?"}).encode()
+    headers = webhook_headers(body)
+    first = httpx.post(slack_server.url + "/webhook/ask", content=body, headers=headers, timeout=60)
+    again = httpx.post(slack_server.url + "/webhook/ask", content=body, headers=headers, timeout=60)
+    assert first.status_code == 200 and again.status_code == 409 and again.json()["error"]["code"] == "replayed"
