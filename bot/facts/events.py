@@ -24,13 +24,16 @@ _MON = r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
 _ORD = r"(?:st|nd|rd|th)?"
 _M = rf"(?:{MONTHS}|{_MON})"
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
-DATE = re.compile(
-    rf"\b(?:(?:between\s+)?{MONTHS}\s+\d{{1,2}}\s+and\s+(?:{MONTHS}\s+)?\d{{1,2}},\s+\d{{4}}"
+_DATE_BODY = (
+    rf"(?:(?:between\s+)?{MONTHS}\s+\d{{1,2}}\s+and\s+(?:{MONTHS}\s+)?\d{{1,2}},\s+\d{{4}}"
     rf"|\d{{1,2}}{_ORD}(?:\s{{0,2}}[-–]\s{{0,2}}\d{{1,2}}{_ORD})?\s{{0,2}}{_M}\s{{0,2}},?\s{{1,2}}\d{{4}}"
     rf"|{_M}\s{{1,2}}\d{{1,2}}{_ORD}(?:\s{{0,2}}[-–]\s{{0,2}}\d{{1,2}})?,?\s{{1,2}}\d{{4}}"
     rf"|{_M}\s{{1,2}}\d{{4}}|\d{{1,2}}{_ORD}\s{{1,2}}{_M}|{_M}\s{{1,2}}\d{{1,2}}{_ORD}(?!\d)|\d{{4}}-\d{{2}}-\d{{2}}"
-    rf"|{_WEEKDAY}(?:\s+(?:night|morning|evening|afternoon))?)\b"
+    rf"|{_WEEKDAY}(?:\s+(?:night|morning|evening|afternoon))?)"
 )
+DATE = re.compile(rf"\b{_DATE_BODY}\b")
+# "From 15 June to October 2022", "between 30 September and 1 October 2019": an event that lasted
+DATE_RANGE = re.compile(rf"\b(?:[Ff]rom|[Bb]etween)\s+{_DATE_BODY}\s+(?:to|and|until|through|–|-)\s+{_DATE_BODY}\b")
 # A bare year that dates something ("in 2005", "since 2016"): the year alone is the value.
 YEAR_DATE = re.compile(r"\b(?:in|since|by|until|during|from|of)\s+((?:1[6-9]|20)\d{2})\b(?![-–/]?\d)")
 FULL_DATE = re.compile(
@@ -201,7 +204,8 @@ def main_event(doc: Document, entries: list[Entry], domain: Domain) -> Event | N
         for sentence in re.split(r"(?<=[.!?])\s+|\n+", lead)[:4]:
             m = FULL_DATE.search(sentence)
             if m and happening.search(sentence):  # a dateline or publication date says nothing happened then
-                date = m.group(0)
+                span = DATE_RANGE.search(sentence)
+                date = span.group(0) if span and span.start() <= m.start() < span.end() else m.group(0)
                 break
     titled = doc.title_span is not None
     title_year = _YEAR.search(doc.title) if titled else None
