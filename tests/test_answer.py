@@ -95,6 +95,6 @@ def test_numeric_and_date_questions_on_unseen_documents(tmp_path, bot):
         if not ok:
             misses.append((row["id"], ans.mode, ans.answer))
         for f in ans.facts:
-            text = b.snapshot().document_text(f["doc_id"])
-            assert text[f["start"] : f["end"]] == f["quote"] and f["value"] in f["quote"]
+            text = b.snapshot().document_text(f.doc_id)
+            assert text[f.start : f.end] == f.quote and f.value in f.quote
     assert hits / len(rows) >= 0.95, misses

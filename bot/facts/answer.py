@@ -22,7 +22,7 @@ from bot.facts.model import DATE as DATE_KIND
 from bot.facts.model import FIGURE as FIGURE_KIND
 from bot.facts.model import INFOBOX, NAME, TIME, EventGroup, Fact
 from bot.facts.route import COMBINED, DATE, IN_YEAR, LEADER, MOST, TIME as TIME_Q, FactQuery
-from bot.facts.table import FactTable
+from bot.facts.table import FactTable, place_score
 
 _stem = Stemmer.Stemmer("english").stemWord
 Similarity = Callable[[str, Sequence[str]], np.ndarray]  # (phrase, phrases) -> cosine per phrase
@@ -110,7 +110,7 @@ class FactAnswerer:
         out = []
         for q in query.qualifiers:
             f = fold(q)
-            if f in known or any(_same_word(f, k) for k in known):
+            if f in known or any(_same_word(f, k) for k in known) or any(place_score(p, [f], f) for p in event.places):
                 continue
             if any(d.second_side and re.search(rf"\b(?:{d.second_side})", f) for d in self.domains):
                 continue

@@ -128,7 +128,7 @@ def _predicate(question: str) -> str:
     if m:
         head = q[m.start(0) : m.start(1)].lower()
         lead = [w for w in re.findall(r"[a-z]+", head) if w not in _QUESTION_WORDS and w not in ("what", "how")]
-        words = re.findall(r"[A-Za-z][\w'’-]*", m.group(1))
+        words = re.findall(r"[A-Za-z][\w'’-]*", re.sub(r"^(?:of|among)\s+(?:its|their|the|his|her)\s+", "", m.group(1)))
         phrase, verb_next = [], False
         for i, w in enumerate(words):
             low = w.lower()

@@ -14,7 +14,7 @@ CONFLICT = Domain(
         FieldSpec("killed",
                   r"killed|killing|kills?|dead|died|die|deaths?|death toll|toll|lost|losing|loss|fatalities|perished|"
                   r"executed|slain",
-                  question=r"killed|kill|died|die|dead|deaths?|death toll|toll|casualt\w*|lost|losses|fatalities|deadliest"),
+                  question=r"killed|kill|died|die|dead|deaths?|death toll|toll|casualt\w*|lost|lose|losses|fatalities|deadliest"),
         FieldSpec("wounded", r"wounded|injured|injuring|wounding|injuries|hurt",
                   question=r"wounded|injured|injuries|hurt"),
         FieldSpec("missing", r"missing|disappeared|unaccounted", question=r"missing"),
