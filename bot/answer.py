@@ -35,6 +35,7 @@ class Passage:
     end: int
     score: float
     section: str
+    locator: dict = field(default_factory=dict)  # where the quote is in the original file (bot.ingest.locators)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class CitedFact:
     end: int
     noun: str = ""
     unit: str = ""
+    locator: dict = field(default_factory=dict)
     event_year: int | None = None
     source: str = ""
     approximate: bool = False
@@ -103,7 +105,12 @@ def make_passage(snap: Snapshot, doc_id: str, span: Span, *, score: float, secti
     info = snap.documents[doc_id]
     quote = verify_quote(text, span.start, span.end, span.of(text))
     return Passage(citation_id(doc_id, info.sha256, span.start, span.end), doc_id, info.title, quote,
-                   span.start, span.end, round(float(score), 4), section)
+                   span.start, span.end, round(float(score), 4), section, locate(snap, doc_id, span))
+
+
+def locate(snap: Snapshot, doc_id: str, span: Span) -> dict:
+    """Where a span of a document's text is in its original file, as the API gives it."""
+    return snap.source_map(doc_id).locate(span.start, span.end).as_dict()
 
 
 def candidates(snap: Snapshot, retrieval: Retrieval, *, limit: int = CANDIDATES) -> list[ScoredSentence]:
@@ -244,6 +251,7 @@ def cite_fact(snap: Snapshot, f: Fact, *, max_chars: int) -> CitedFact:
         event=f.event.name if f.event else "", field=f.field, side=f.side, value=f.value, low=f.low, high=f.high,
         claimant=f.claimant, citation_id=citation_id(f.doc_id, snap.documents[f.doc_id].sha256, span.start, span.end),
         doc_id=f.doc_id, quote=quote, start=span.start, end=span.end, noun=f.noun, unit=f.unit,
+        locator=locate(snap, f.doc_id, span),
         event_year=f.event.year if f.event else None, source=f.source,
         approximate=bool(q and q.approximate), at_least=bool(q and q.at_least),
     )

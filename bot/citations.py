@@ -41,6 +41,7 @@ class CitationLookup:
     context_after: str
     context_start: int
     references: list[Reference] = field(default_factory=list)
+    locator: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class ClaimMatch:
     score: float
     citation_id: str
     references: list[Reference] = field(default_factory=list)
+    locator: dict = field(default_factory=dict)
 
 
 class Citations:
@@ -85,7 +87,7 @@ class Citations:
         quote = verify_quote(text, start, end, Span(start, end).of(text))
         lo, hi = max(0, start - context_chars), min(len(text), end + context_chars)
         return CitationLookup(cid, doc_id, info.title, quote, start, end, text[lo:start], text[end:hi], lo,
-                              references(snap, doc_id, quote))
+                              references(snap, doc_id, quote), answers.locate(snap, doc_id, Span(start, end)))
 
     def trace(self, claim: str, *, limit: int = 5) -> list[ClaimMatch]:
         """Where a claim or quote comes from: exact occurrences first, then the closest supporting passages."""
@@ -111,7 +113,8 @@ class Citations:
         text = snap.document_text(doc_id)
         quote = verify_quote(text, start, end, text[start:end])
         return ClaimMatch(doc_id, info.title, quote, start, end, exact, round(float(score), 4),
-                          answers.citation_id(doc_id, info.sha256, start, end), references(snap, doc_id, quote))
+                          answers.citation_id(doc_id, info.sha256, start, end), references(snap, doc_id, quote),
+                          answers.locate(snap, doc_id, Span(start, end)))
 
 
 def candidate_documents(snap: Snapshot, claim: str) -> list[str]:

@@ -93,6 +93,13 @@ class DocumentRejected(BotError):
     code = "document_rejected"
 
 
+class UnsupportedFormat(BotError):
+    """A file of a kind citebot does not read."""
+
+    status = 415
+    code = "unsupported_format"
+
+
 class IndexUnusable(BotError):
     """The index on disk is missing pieces, corrupt, or built by another model."""
 

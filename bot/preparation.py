@@ -19,7 +19,7 @@ from bot.errors import DocumentRejected
 from bot.facts.domains import Domain, enabled
 from bot.facts.extract import extract_facts
 from bot.facts.model import Fact
-from bot.ingest import Document, parse_document
+from bot.ingest import Document, document_from_bytes
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +48,14 @@ def prepare(doc: Document, tokens: Tokens, *, max_tokens: int, domains: Sequence
 _CHILD_TOKENS = {}
 
 
-def _prepare_in_child(model_path: str, chunk_tokens: int, domain_names: str, doc_id: str, text: str,
-                      source: str) -> Prepared:
+def _prepare_in_child(model_path: str, chunk_tokens: int, domain_names: str, doc_id: str, data: bytes,
+                      suffix: str, source: str) -> Prepared:
     from bot.embedding import Embedder  # the tokenizer only: no model is loaded in the worker
 
     tokens = _CHILD_TOKENS.get(model_path)
     if tokens is None:
         tokens = _CHILD_TOKENS[model_path] = Embedder(model_path)
-    doc = parse_document(doc_id, text, source=source)
+    doc = document_from_bytes(doc_id, data, name=source, suffix=suffix)
     return prepare(doc, tokens, max_tokens=min(chunk_tokens, tokens.max_tokens), domains=enabled(domain_names))
 
 
@@ -74,10 +74,10 @@ class Worker:
             self._pool = ctx.Pool(1)
         return self._pool
 
-    def prepare(self, doc_id: str, text: str, *, source: str, budget: float) -> Prepared:
+    def prepare(self, doc_id: str, data: bytes, *, suffix: str, source: str, budget: float) -> Prepared:
         with self._lock:
             pool = self._get()
-            job = pool.apply_async(_prepare_in_child, (*self.args, doc_id, text, source))
+            job = pool.apply_async(_prepare_in_child, (*self.args, doc_id, data, suffix, source))
             try:
                 return job.get(timeout=budget)
             except multiprocessing.TimeoutError:

@@ -18,16 +18,18 @@ from bot.answerability import DEFAULT_DIR as DEFAULT_MODEL
 from bot.answerability import Judge, question_names
 from bot.preparation import Prepared, Worker, prepare
 from bot.citations import CitationLookup, Citations, ClaimMatch
+from bot.documents import Documents, DocumentSummary, DocumentView, Original
 from bot.config import Settings
 from bot.embedding import Embedder
-from bot.errors import BadInput, BotError, ConversationNotFound, DocumentRejected, InvalidText, NotFound, TooLarge
+from bot.errors import (BadInput, BotError, ConversationNotFound, DocumentRejected, InvalidText, NotFound, TooLarge,
+                        UnsupportedFormat)
 from bot.facts.answer import FactAnswerer
 from bot.facts.domains import enabled
 from bot.facts.events import fold
 from bot.facts.model import EventGroup
 from bot.facts.route import route
 from bot.facts.table import FactTable
-from bot.ingest import Document, is_valid_doc_id, iter_files, read_document
+from bot.ingest import SUPPORTED_SUFFIXES, Document, is_valid_doc_id, iter_files, read_document
 from bot.retrieval import Retriever
 from bot.store import DocumentWrite, IndexStore, Snapshot, lexical_tokens
 
@@ -64,6 +66,7 @@ class Bot:
             max_count=settings.max_conversations)
         self.worker = Worker(settings.model_path(), chunk_tokens=settings.chunk_tokens,
                              domain_names=settings.fact_domains)
+        self.library = Documents(self.snapshot)
         self.citations = Citations(self.snapshot, self.retriever, quote_max_chars=settings.quote_max_chars)
         self._table: tuple[str, FactTable] | None = None
         self._table_lock = threading.Lock()
@@ -135,20 +138,27 @@ class Bot:
         return report
 
     def add_text(self, doc_id: str, text: str) -> dict:
-        """Ingest one document given as text (the upload endpoint): its status and chunk count."""
-        report = IngestReport()
-        if not is_valid_doc_id(doc_id):
-            raise DocumentRejected(f"{doc_id!r}: a document id is a file name without '/', '\\', control, "
-                                   "zero-width or direction characters, or a leading '.'")
+        """Ingest one document given as text (the JSON upload): its status and chunk count."""
         if any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
             raise InvalidText(f"{doc_id}: the text contains an unpaired surrogate (invalid Unicode)")
-        if len(text.encode("utf-8")) > self.settings.max_document_bytes:
-            raise TooLarge(f"document is over {self.settings.max_document_bytes} bytes (BOT_MAX_DOCUMENT_BYTES)")
         if "\x00" in text:
             raise DocumentRejected(f"{doc_id}: contains NUL characters; only text documents are accepted")
         if not text.strip():
             raise DocumentRejected(f"{doc_id}: the document is empty")
-        ready = self.worker.prepare(doc_id, text, source=f"upload:{doc_id}",
+        return self.add_file(doc_id, text.encode("utf-8"), suffix=".txt")
+
+    def add_file(self, doc_id: str, data: bytes, *, suffix: str) -> dict:
+        """Ingest one uploaded file (text, Markdown, HTML, PDF or DOCX, by `suffix`), prepared in the worker
+        process within the time budget: its status and chunk count."""
+        report = IngestReport()
+        if not is_valid_doc_id(doc_id):
+            raise DocumentRejected(f"{doc_id!r}: a document id is a file name without '/', '\\', control, "
+                                   "zero-width or direction characters, or a leading '.'")
+        if suffix not in SUPPORTED_SUFFIXES:
+            raise UnsupportedFormat(f"{doc_id}{suffix}: unsupported file type (use {', '.join(SUPPORTED_SUFFIXES)})")
+        if len(data) > self.settings.max_document_bytes:
+            raise TooLarge(f"document is over {self.settings.max_document_bytes} bytes (BOT_MAX_DOCUMENT_BYTES)")
+        ready = self.worker.prepare(doc_id, data, suffix=suffix, source=f"upload:{doc_id}{suffix}",
                                     budget=self.settings.ingest_timeout_seconds)
         self._write([ready], [], report, progress=False)
         status = "added" if report.added else "updated" if report.updated else "unchanged"
@@ -212,7 +222,7 @@ class Bot:
                     structure=structure_of(d), chunks=chunks, vectors=vectors.reshape(len(chunks), self.embedder.dim),
                     sentence_vectors=(np.concatenate(sentence_vectors) if sentence_vectors
                                       else np.zeros((0, self.embedder.dim), np.float32)),
-                    facts=ready.facts,
+                    facts=ready.facts, format=d.format, original=d.original, source_map=d.source_map,
                 ))
         if bar is not None:
             bar.close()
@@ -367,19 +377,17 @@ class Bot:
             raise NotFound("the index is empty; run `citebot ingest PATH` first")
         return snap
 
-    def documents(self) -> list[dict]:
-        snap = self.snapshot()
-        if snap is None:
-            return []
-        return [{"doc_id": d.doc_id, "title": d.title, "chars": d.chars, "chunks": d.chunks}
-                for d in snap.documents.values()]
+    def documents(self) -> list[DocumentSummary]:
+        return self.library.list()
 
-    def document(self, doc_id: str) -> dict:
-        snap = self._require()
-        if not is_valid_doc_id(doc_id) or doc_id not in snap.documents:
-            raise NotFound(f"no document {doc_id!r}; GET /documents lists them")
-        info = snap.documents[doc_id]
-        return {"doc_id": doc_id, "title": info.title, "sha256": info.sha256, "text": snap.document_text(doc_id)}
+    def document(self, doc_id: str) -> DocumentView:
+        return self.library.view(doc_id)
+
+    def original(self, doc_id: str) -> Original:
+        return self.library.original(doc_id)
+
+    def page_image(self, doc_id: str, page: int) -> bytes:
+        return self.library.page_image(doc_id, page)
 
     def citation(self, cid: str) -> CitationLookup:
         return self.citations.open(cid)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -31,6 +32,7 @@ import Stemmer
 
 from bot.errors import Busy, IndexUnusable, ReadOnlyIndex, StorageFull
 from bot.facts.model import Fact
+from bot.ingest.locators import TEXT_MAP, SourceMap
 from bot.spans import Span
 
 log = logging.getLogger(__name__)
@@ -45,7 +47,8 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY, title TEXT NOT NULL, sha256 TEXT NOT NULL, source TEXT NOT NULL,
     text TEXT NOT NULL, structure TEXT NOT NULL, chars INTEGER NOT NULL, chunks INTEGER NOT NULL,
-    ingested_at REAL NOT NULL
+    ingested_at REAL NOT NULL, format TEXT NOT NULL, original BLOB, original_sha256 TEXT NOT NULL,
+    source_map BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS chunks (
     id INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL, ordinal INTEGER NOT NULL,
@@ -85,6 +88,9 @@ class DocumentInfo:
     chars: int
     chunks: int
     source: str
+    format: str = "text"
+    original_sha256: str = ""
+    ingested_at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,9 @@ class DocumentWrite:
     vectors: np.ndarray
     sentence_vectors: np.ndarray  # one row per sentence of every chunk, in chunk order
     facts: list  # of bot.facts.model.Fact
+    format: str = "text"
+    original: bytes | None = None  # the file, when its text was extracted from it (HTML, PDF, DOCX)
+    source_map: SourceMap = TEXT_MAP
 
 
 class Snapshot:
@@ -139,6 +148,7 @@ class Snapshot:
         self.idf_ceiling = max(self.idf.values(), default=1.0)  # the rarest term's weight
         self.memo: dict = {}  # derived data computed once per snapshot (e.g. the event table)
         self._text_cache: OrderedDict[str, str] = OrderedDict()
+        self._maps: OrderedDict[str, SourceMap] = OrderedDict()
         self._chunk_cache: OrderedDict[int, ChunkRecord] = OrderedDict()
 
     @property
@@ -164,6 +174,28 @@ class Snapshot:
         if len(self._text_cache) > 256:
             self._text_cache.popitem(last=False)
         return rows[0][0]
+
+    def document_original(self, doc_id: str) -> bytes | None:
+        """The file a document's text was extracted from (None when the text is the file)."""
+        rows = self._query("SELECT original FROM documents WHERE doc_id = ?", (doc_id,))
+        if not rows:
+            raise KeyError(doc_id)
+        return rows[0][0]
+
+    def source_map(self, doc_id: str) -> SourceMap:
+        """How the document's text maps back into its original (cached: locators are asked for per quote)."""
+        hit = self._maps.get(doc_id)
+        if hit is not None:
+            return hit
+        rows = self._query("SELECT source_map FROM documents WHERE doc_id = ?", (doc_id,))
+        if not rows:
+            raise KeyError(doc_id)
+        found = SourceMap.from_bytes(rows[0][0])
+        with self._conn_lock:
+            self._maps[doc_id] = found
+            if len(self._maps) > 64:
+                self._maps.popitem(last=False)
+        return found
 
     def document_structure(self, doc_id: str) -> dict:
         rows = self._query("SELECT structure FROM documents WHERE doc_id = ?", (doc_id,))
@@ -264,10 +296,11 @@ class IndexStore:
         if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
             raise IndexUnusable(f"index metadata at {path} is corrupt; {how}")
         docs = {}
-        for doc_id, title, sha, chars, n, source in conn.execute(
-            "SELECT doc_id, title, sha256, chars, chunks, source FROM documents ORDER BY doc_id"
+        for doc_id, title, sha, chars, n, source, fmt, original_sha, at in conn.execute(
+            "SELECT doc_id, title, sha256, chars, chunks, source, format, original_sha256, ingested_at "
+            "FROM documents ORDER BY doc_id"
         ):
-            docs[doc_id] = DocumentInfo(doc_id, title, sha, chars, n, source)
+            docs[doc_id] = DocumentInfo(doc_id, title, sha, chars, n, source, fmt, original_sha, at)
         doc_ids = list(docs)
         pos = {d: i for i, d in enumerate(doc_ids)}
         rows = conn.execute("SELECT id, doc_id, json_array_length(sentences) FROM chunks ORDER BY id").fetchall()
@@ -374,9 +407,11 @@ class IndexStore:
                 now = time.time()
                 for u in upserts:
                     conn.execute(
-                        "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?)",
+                        "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         (u.doc_id, u.title, u.sha256, u.source, u.text, json.dumps(u.structure), len(u.text),
-                         len(u.chunks), now),
+                         len(u.chunks), now, u.format, u.original,
+                         hashlib.sha256(u.original if u.original is not None else u.text.encode()).hexdigest(),
+                         u.source_map.to_bytes()),
                     )
                     conn.executemany(
                         'INSERT INTO chunks (doc_id, ordinal, start, "end", kind, section, text, sentences) '

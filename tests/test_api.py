@@ -7,7 +7,7 @@ from urllib.parse import quote
 import pytest
 
 ASK_KEYS = {"question", "answer", "mode", "confidence", "passages", "facts", "conversation_id", "assessment"}
-PASSAGE_KEYS = {"citation_id", "doc_id", "title", "quote", "start", "end", "score", "section"}
+PASSAGE_KEYS = {"citation_id", "doc_id", "title", "quote", "start", "end", "score", "section", "locator"}
 
 
 def assert_error(resp, status: int, code: str | None = None) -> dict:

@@ -5,7 +5,16 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile as StarletteUpload
+
+from bot.errors import BadInput
 
 from bot.api.deps import AdminDep, AskerDep, BotDep
 from bot.api.schemas import (
@@ -38,13 +47,35 @@ def ask(body: AskRequest, bot: BotDep) -> dict:
 @router.get("/documents", response_model=list[DocumentSummary], dependencies=[AskerDep],
             summary="List indexed documents")
 def documents(bot: BotDep) -> list[dict]:
-    return bot.documents()
+    return [asdict(d) for d in bot.documents()]
 
 
 @router.post("/documents", response_model=DocumentWriteOut, dependencies=[AdminDep],
-             responses={403: {"model": ErrorOut}}, summary="Add or replace a text document (admin key)")
-def upload(body: DocumentUpload, bot: BotDep) -> dict:
-    return bot.add_text(body.doc_id, body.text)
+             responses={403: {"model": ErrorOut}, 415: {"model": ErrorOut}, 507: {"model": ErrorOut}},
+             openapi_extra={"requestBody": {"content": {
+                 "application/json": {"schema": {"$ref": "#/components/schemas/DocumentUpload"}},
+                 "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+                     "file": {"type": "string", "format": "binary",
+                              "description": "A .txt, .md, .html, .pdf or .docx file"},
+                     "doc_id": {"type": "string", "description": "Defaults to the file name without its suffix."}}}}},
+                 "required": True}},
+             summary="Add or replace a document: JSON {doc_id, text}, or a file as multipart form data (admin key)")
+async def upload(request: Request, bot: BotDep) -> dict:
+    kind = request.headers.get("content-type", "")
+    if kind.startswith("multipart/form-data"):
+        form = await request.form()
+        file = form.get("file")
+        if not isinstance(file, StarletteUpload):
+            raise BadInput("send the document as a form field named 'file'")
+        name = Path(file.filename or "upload.txt").name
+        doc_id = str(form.get("doc_id") or Path(name).stem)
+        data = await file.read()
+        return await run_in_threadpool(bot.add_file, doc_id, data, suffix=Path(name).suffix.lower())
+    try:
+        body = DocumentUpload.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors()) from None
+    return await run_in_threadpool(bot.add_text, body.doc_id, body.text)
 
 
 @router.delete("/documents/{doc_id}", response_model=DocumentWriteOut, dependencies=[AdminDep],
@@ -55,9 +86,25 @@ def delete(doc_id: str, bot: BotDep) -> dict:
 
 
 @router.get("/documents/{doc_id}", response_model=DocumentOut, dependencies=[AskerDep],
-            summary="One document's exact original text")
+            summary="One document's canonical text, format and (for a PDF) pages")
 def document(doc_id: str, bot: BotDep) -> dict:
-    return bot.document(doc_id)
+    return asdict(bot.document(doc_id))
+
+
+@router.get("/documents/{doc_id}/original", dependencies=[AskerDep], response_class=Response,
+            responses={200: {"content": {"application/octet-stream": {}}, "description": "The file as it was ingested"}},
+            summary="The original file, with its content type")
+def original(doc_id: str, bot: BotDep) -> Response:
+    found = bot.original(doc_id)
+    return Response(found.data, media_type=found.content_type,
+                    headers={"Content-Disposition": f'inline; filename="{quote(found.filename)}"'})
+
+
+@router.get("/documents/{doc_id}/pages/{page}.png", dependencies=[AskerDep], response_class=Response,
+            responses={200: {"content": {"image/png": {}}, "description": "The page at 1.5 pixels per PDF point"}},
+            summary="A PDF page drawn as PNG, to highlight quoted lines on (boxes x 1.5, from the top left)")
+def page_image(doc_id: str, page: int, bot: BotDep) -> Response:
+    return Response(bot.page_image(doc_id, page), media_type="image/png")
 
 
 @router.get("/citations/{citation_id}", response_model=CitationOut, dependencies=[AskerDep],

@@ -17,15 +17,22 @@ class AskRequest(BaseModel):
     top_k: int = Field(5, ge=1, le=20, description="How many quoted passages to return.")
 
 
+LOCATOR = ("Where the quote is in the original file: {kind: text, start, end} (offsets into the file); {kind: html, "
+           "byte_start, byte_end} (the raw page's bytes); {kind: pdf, page, start, end, boxes} (1-based page, offsets "
+           "into that page's text, one [x0, y0, x1, y1] box in PDF points per quoted line); {kind: docx, paragraph, "
+           "start, end, table?, row?, cell?}.")
+
+
 class PassageOut(BaseModel):
-    citation_id: str
+    citation_id: str = Field(..., description="Stable id of this quote: DOC_ID:START-END:VERSION.")
     doc_id: str
     title: str
     quote: str = Field(..., description="Verbatim: equal to the document text from `start` to `end`.")
-    start: int
+    start: int = Field(..., description="Where the quote starts in the document's text (GET /documents/{id}).")
     end: int
-    score: float
-    section: str
+    score: float = Field(..., description="How well the passage answers, best first (the judged confidence for the top ones).")
+    section: str = Field(..., description="The section the quote is in ('' for the lead).")
+    locator: dict = Field(default_factory=dict, description=LOCATOR)
 
 
 class FactOut(BaseModel):
@@ -43,6 +50,7 @@ class FactOut(BaseModel):
     end: int
     noun: str = Field("", description="What the figure counts, as written ('people', 'homes').")
     unit: str = Field("", description="Its unit ('km', '%', 'US$'), if any.")
+    locator: dict = Field(default_factory=dict, description=LOCATOR)
 
 
 class FactRow(FactOut):
@@ -66,8 +74,11 @@ class AskResponse(BaseModel):
 class DocumentSummary(BaseModel):
     doc_id: str
     title: str
-    chars: int
-    chunks: int
+    chars: int = Field(..., description="Length of the document's text.")
+    chunks: int = Field(..., description="Retrieval units it was cut into.")
+    format: str = Field("text", description="text, markdown, wikitext, html, pdf or docx.")
+    pages: int = Field(0, description="Pages, for a PDF.")
+    added: float = Field(0, description="When it was indexed (unix seconds).")
 
 
 class DocumentUpload(BaseModel):
@@ -83,11 +94,21 @@ class DocumentWriteOut(BaseModel):
     chunks: int
 
 
+class PageOut(BaseModel):
+    page: int = Field(..., description="1-based page number.")
+    start: int = Field(..., description="Where the page starts in the document's text.")
+    end: int
+
+
 class DocumentOut(BaseModel):
     doc_id: str
     title: str
-    sha256: str
-    text: str = Field(..., description="The exact original text; all offsets index into it.")
+    sha256: str = Field(..., description="Of the text; citation ids carry its first 12 characters as the version.")
+    format: str = Field("text", description="text, markdown, wikitext, html, pdf or docx.")
+    text: str = Field(..., description="The document's canonical text (for a text, Markdown or wikitext file, the "
+                                       "file itself); every quote's start and end index into it.")
+    pages: list[PageOut] = Field(default_factory=list, description="For a PDF: each page's range in the text.")
+    original_sha256: str = Field("", description="Of the original file (GET /documents/{id}/original).")
 
 
 class CitationOut(BaseModel):
@@ -101,6 +122,7 @@ class CitationOut(BaseModel):
     context_after: str
     context_start: int
     references: list[Reference] = Field(default_factory=list, description="Entries the quote's [n] markers cite.")
+    locator: dict = Field(default_factory=dict, description=LOCATOR)
 
 
 class Reference(BaseModel):

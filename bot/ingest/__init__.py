@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.errors import DocumentRejected
+from bot.ingest.locators import TEXT_MAP, SourceMap
 from bot.spans import Span, strip_span
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 
 TITLE, HEADING, INFOBOX, PROSE, REFERENCE, RELATED = "title", "heading", "infobox", "prose", "reference", "related"
 
@@ -77,6 +78,20 @@ class Block:
 
 
 @dataclass(frozen=True)
+class Hints:
+    """Structure a format already knows (HTML, DOCX, Markdown): its title and which lines are headings or
+    table rows. With hints, only hinted lines are headings; the rest is read as prose, lists and tables."""
+
+    title: Span | None = None
+    headings: frozenset[int] = frozenset()  # where heading lines start in the text
+    tables: frozenset[int] = frozenset()  # where table-row lines start
+    references: frozenset[int] = frozenset()  # where reference-list lines start
+    structured: bool = True  # False: only the title is known, the rest is read by the usual heuristics
+    cruft: tuple[Span, ...] = ()  # spans known to be furniture (markup, code, notes)
+    notes: tuple[tuple[str, Span], ...] = ()  # reference notes found by the format (wikitext <ref>)
+
+
+@dataclass(frozen=True)
 class Document:
     doc_id: str
     text: str
@@ -88,6 +103,9 @@ class Document:
     source: str = ""
     references: dict[str, Span] = field(default_factory=dict)
     dated: str = ""  # the page's own date line ("2023-09-13") when a scraper left one: when it was written
+    format: str = "text"  # text | markdown | wikitext | html | pdf | docx
+    original: bytes | None = field(default=None, repr=False, compare=False)  # the file, when it is not the text
+    source_map: SourceMap = TEXT_MAP  # canonical offsets back into the original
 
     def content_blocks(self) -> list[Block]:
         """Blocks that may be chunked and quoted (everything but the title and headings)."""
@@ -123,15 +141,56 @@ def read_document(path: Path, *, max_bytes: int) -> Document:
     size = path.stat().st_size
     if size > max_bytes:
         raise DocumentRejected(f"{path}: {size} bytes is over the {max_bytes}-byte limit (BOT_MAX_DOCUMENT_BYTES)")
-    text = decode(path.read_bytes(), str(path))
-    return parse_document(doc_id_for(path), text, source=str(path))
+    return document_from_bytes(doc_id_for(path), path.read_bytes(), name=str(path), suffix=path.suffix.lower())
 
 
-def parse_document(doc_id: str, text: str, *, source: str = "") -> Document:
-    """Find title, infobox, sections, references and cruft in `text` without changing it."""
+def document_from_bytes(doc_id: str, data: bytes, *, name: str, suffix: str) -> Document:
+    """A file's bytes, read the way its format (by its suffix) is read, into a Document."""
+    if suffix == ".pdf":
+        from bot.ingest import pdf
+
+        text, source_map, meta_title = pdf.extract(data, name)
+        at = text.find(meta_title, 0, 4000) if meta_title else -1
+        hints = Hints(title=Span(at, at + len(meta_title)), structured=False) if at >= 0 else None
+        return parse_document(doc_id, text, source=name, hints=hints, fmt="pdf", original=data, source_map=source_map)
+    if suffix == ".docx":
+        from bot.ingest import docx
+
+        text, source_map, title, headings = docx.extract(data, name)
+        title_span = next((Span(a, b) for a, b in headings if text[a:b].strip() == title), None)
+        hints = Hints(title=title_span, headings=frozenset(a for a, _ in headings if title_span is None or a != title_span.start),
+                      tables=frozenset(p.start for p in source_map.paragraphs if p.table is not None and p.cell in (0, None)))
+        return parse_document(doc_id, text, source=name, hints=hints, fmt="docx", original=data, source_map=source_map)
+    if suffix in (".html", ".htm"):
+        from bot.ingest import html
+
+        text, source_map, title, headings, tables, refs = html.extract(data, name)
+        hints = Hints(title=Span(*title) if title else None, headings=frozenset(headings), tables=frozenset(tables),
+                      references=frozenset(refs))
+        return parse_document(doc_id, text, source=name, hints=hints, fmt="html", original=data, source_map=source_map)
+    text = decode(data, name)
+    if suffix in (".md", ".markdown"):
+        from bot.ingest import markdown
+
+        title, headings, rows = markdown.structure(text)
+        hints = Hints(title=title, headings=frozenset(headings), tables=frozenset(rows))
+        return parse_document(doc_id, text, source=name, hints=hints, fmt="markdown")
+    from bot.ingest import wikitext
+
+    if wikitext.looks_like_wikitext(text):
+        spans, notes = wikitext.furniture(text)
+        hints = Hints(structured=False, cruft=tuple(spans), notes=tuple(notes.items()))
+        return parse_document(doc_id, text, source=name, hints=hints, fmt="wikitext")
+    return parse_document(doc_id, text, source=name)
+
+
+def parse_document(doc_id: str, text: str, *, source: str = "", hints: Hints | None = None, fmt: str = "text",
+                   original: bytes | None = None, source_map: SourceMap = TEXT_MAP) -> Document:
+    """Find title, infobox, sections, references and cruft in `text` without changing it. Formats that know
+    their structure pass `hints`; formats whose text is extracted pass the original bytes and the map back."""
     if not is_valid_doc_id(doc_id):
         raise DocumentRejected(f"{doc_id!r}: a document id is a file name without '/', '\\', control characters or a leading '.'")
-    parsed = _Parser(text).run()
+    parsed = _Parser(text, hints).run()
     if not any(b.kind in (PROSE, INFOBOX, RELATED) for b in parsed.blocks):
         raise DocumentRejected(f"{source or doc_id}: no readable content (the file is empty or all page furniture)")
     return Document(
@@ -145,6 +204,9 @@ def parse_document(doc_id: str, text: str, *, source: str = "") -> Document:
         source=source,
         references=parsed.references,
         dated=parsed.dated,
+        format=fmt,
+        original=original,
+        source_map=source_map,
     )
 
 
@@ -312,8 +374,9 @@ def _is_breadcrumb(line: str) -> bool:
 
 
 class _Parser:
-    def __init__(self, text: str):
+    def __init__(self, text: str, hints: Hints | None = None):
         self.text = text
+        self.hints = hints
         self.out = _Parsed()
         self._counts: Counter | None = None
         self._last_reference: str | None = None
@@ -323,6 +386,15 @@ class _Parser:
         text = self.text
         blanked = list(text)
         spans = _cruft_spans(text)
+        if self.hints is not None and self.hints.cruft:
+            spans = sorted(spans + [(c.start, c.end) for c in self.hints.cruft])
+            merged: list[tuple[int, int]] = []
+            for a, b in spans:
+                if merged and a <= merged[-1][1]:
+                    merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+                else:
+                    merged.append((a, b))
+            spans = merged
         kept, pos = [], 0
         for a, b in spans:
             kept.append((pos, a))
@@ -376,9 +448,18 @@ class _Parser:
                 self._cruft_line(ln)
         lines = [ln for ln in lines if ln.stripped]
         lines = self._footer_cruft(lines)
-        i = self._title(lines)
-        i = self._lead(lines, i)
-        self._body(lines[i:])
+        if self.hints is not None and self.hints.structured:
+            self._hinted(lines)
+        else:
+            if self.hints is not None and self.hints.title is not None:
+                self._set_title(self.hints.title.start, self.hints.title.end)
+                i = 0
+            else:
+                i = self._title(lines)
+            i = self._lead(lines, i)
+            self._body(lines[i:])
+        if self.hints is not None:
+            self.out.references.update(dict(self.hints.notes))
         self._mark_trailing_related()
         self.out.cruft.sort()
         self.out.blocks.sort(key=lambda b: b.span)
@@ -461,6 +542,29 @@ class _Parser:
             elif ln.words >= 3:
                 self._add(PROSE, ln.start, ln.end, "")
         return j
+
+    def _hinted(self, lines: list[_Line]) -> None:
+        """Structure from the format: the hinted title, headings as sections, table rows as infobox lines,
+        reference lines as references, and everything else prose."""
+        h = self.hints
+        if h.title is not None:
+            self._set_title(h.title.start, h.title.end)
+        section, kind = "", PROSE
+        for ln in lines:
+            if h.title is not None and ln.start <= h.title.start < max(ln.end, ln.start + 1):
+                continue
+            if ln.start in h.headings:
+                md = _md_heading(ln.text)
+                name = " ".join((md.name if md else ln.stripped).split())
+                self.out.blocks.append(Block(HEADING, Span(*strip_span(self.text, ln.start, ln.end)), name))
+                section, kind = name, _section_kind(name)
+                continue
+            if ln.start in h.tables:
+                self._add(INFOBOX, ln.start, ln.end, section)
+            elif ln.start in h.references or kind == REFERENCE:
+                self._reference(ln, section or "References")
+            else:
+                self._add(kind, ln.start, ln.end, section)
 
     def _body(self, lines: list[_Line]) -> None:
         section = ""
