@@ -9,7 +9,6 @@ never candidates for an answer: they describe other documents.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -20,9 +19,10 @@ from bot.spans import Span, verify_quote
 from bot.store import Snapshot
 
 ABSTAIN_ANSWER = "The documents do not answer this question. The closest passages are listed as related reading."
-FURNITURE = ("reference", "related")  # chunk kinds that are never the answer
-CANDIDATES = 3  # sentences the answerability model reads per question
-_MARKUP = re.compile(r"\||\{\{|\}\}|^\s*[-*]?\s*\w[\w ]{0,30}=")
+# Chunk kinds that are never a quoted answer: reference lists and blurbs describe other documents, and
+# infobox lines and table rows are markup read as facts (bot.facts), not sentences.
+FURNITURE = ("reference", "related", "infobox")
+CANDIDATES = 2  # sentences the answerability model reads per question (in parallel, one per core)
 
 
 @dataclass(frozen=True)
@@ -120,8 +120,6 @@ def candidates(snap: Snapshot, retrieval: Retrieval, *, limit: int = CANDIDATES)
         kind = snap.chunk(s.vid).kind
         if (s.doc_id, s.span.start) in seen or kind in FURNITURE:
             continue
-        if kind == "infobox" and _MARKUP.search(s.span.of(snap.document_text(s.doc_id))):
-            continue  # wiki markup and table rows ("| popular_vote1 = ...") are read as facts, not quoted
         seen.add((s.doc_id, s.span.start))
         out.append(s)
         if len(out) >= limit:

@@ -39,9 +39,9 @@ class Settings(BaseSettings):
         "", description="Folder of the answerability model (weights, calibration); empty means the bundled one.")
     fact_domains: str = Field(
         "conflict", description="Comma-separated domain packs for fact extraction (known: conflict); empty: none.")
-    min_confidence: float = Field(
-        0.42, ge=0.0, le=1.0, description="Below this confidence the bot abstains instead of answering."
-    )
+    min_confidence: float | None = Field(
+        None, ge=0.0, le=1.0, description="Below this confidence the bot abstains instead of answering; empty "
+                                          "means the answerability model's calibrated operating point.")
     max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
     max_request_bytes: int = Field(64_000, ge=1024, description="Largest JSON request body accepted.")
     max_document_bytes: int = Field(10_000_000, ge=1024, description="Largest document file accepted.")

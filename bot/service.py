@@ -96,6 +96,12 @@ class Bot:
             self._snapshot = snap
             self._pointer_stamp = self._stamp()
 
+    @property
+    def threshold(self) -> float:
+        """The confidence below which the bot abstains: the setting, else the calibrated operating point."""
+        chosen = self.settings.min_confidence
+        return chosen if chosen is not None else self.judge.threshold
+
     def warm(self) -> None:
         """Load the models and index now rather than on the first question."""
         self.embedder.warm()
@@ -272,7 +278,7 @@ class Bot:
     def _answer(self, snap: Snapshot, table: FactTable, question: str, named, context: conv.Subject | None,
                 top_k: int) -> tuple[answers.Answer, conv.Subject | None]:
         """Facts and passages both judged; the better-supported answer wins, or an honest abstention."""
-        threshold = self.settings.min_confidence
+        threshold = self.threshold
         search = f"{question} ({context.name})" if context is not None else question
         retrieval = self.retriever.retrieve(snap, search)
         judged = answers.judge(snap, search, answers.candidates(snap, retrieval), logits=self.judge.logits,
@@ -285,11 +291,13 @@ class Bot:
             ans = answers.Answer(question, fact.text, "fact", fact.confidence, passages, cited,
                                  assessment=answers.assess("fact", fact.confidence, threshold))
             return ans, self._subject(fact.event) or context
+        if fact is not None and fact.uncovered:
+            # the facts say something broader than what was asked: an honest "not found", with what they do say
+            cited = [answers.cite_fact(snap, f, max_chars=self.settings.quote_max_chars) for f in fact.facts]
+            ans = answers.Answer(question, fact.text, "none", 0.0, passages, cited,
+                                 assessment="Not found in the documents: they give only broader figures.")
+            return ans, self._subject(fact.event) or context
         ans = answers.passage_answer(question, judged, passages, min_confidence=threshold)
-        if ans.mode == "none" and fact is not None and fact.uncovered:
-            ans = replace(ans, answer=fact.text if not fact.facts else
-                          f"The documents do not answer this: they give no figure for {' '.join(fact.uncovered)}. "
-                          "The closest passages are listed as related reading.")
         subject = context
         if ans.mode == "passage":
             subject = self._subject_of_doc(table, snap, ans.passages[0].doc_id) or context

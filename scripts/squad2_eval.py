@@ -149,7 +149,7 @@ def main() -> int:
         args.rows.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     out = report(rows)
     out["split"] = args.split
-    out["threshold"] = bot.settings.min_confidence
+    out["threshold"] = bot.threshold
     if args.json:
         print(json.dumps(out))
     else:

@@ -57,7 +57,7 @@ def test_abstains_on_questions_outside_the_corpus(bot):
     ans = bot.ask("What is the boiling point of mercury in kelvin?")
     assert ans.mode == "none"
     assert "do not answer" in ans.answer
-    assert ans.confidence < bot.settings.min_confidence
+    assert ans.confidence < bot.threshold
 
 
 def test_commander_question_lists_each_claim(bot):

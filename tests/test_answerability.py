@@ -27,7 +27,7 @@ DECLINED = [
 def test_questions_the_seeds_do_not_answer_are_declined(bot, question):
     ans = bot.ask(question)
     assert ans.mode == "none", (question, ans.answer, ans.confidence)
-    assert ans.confidence < bot.settings.min_confidence
+    assert ans.confidence < bot.threshold
 
 
 def test_french_soldiers_at_kwala_are_not_given_the_malian_toll(bot):

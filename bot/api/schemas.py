@@ -19,7 +19,8 @@ class AskRequest(BaseModel):
 
 LOCATOR = ("Where the quote is in the original file: {kind: text, start, end} (offsets into the file); {kind: html, "
            "byte_start, byte_end} (the raw page's bytes); {kind: pdf, page, start, end, boxes} (1-based page, offsets "
-           "into that page's text, one [x0, y0, x1, y1] box in PDF points per quoted line); {kind: docx, paragraph, "
+           "into that page's text, one [x0, y0, x1, y1] box in PDF points per quoted line, more_pages: [{page, boxes}] when "
+           "the quote runs onto later pages); {kind: docx, paragraph, "
            "start, end, table?, row?, cell?}.")
 
 

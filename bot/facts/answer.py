@@ -26,7 +26,9 @@ from bot.facts.table import FactTable, place_score
 
 _stem = Stemmer.Stemmer("english").stemWord
 Similarity = Callable[[str, Sequence[str]], np.ndarray]  # (phrase, phrases) -> cosine per phrase
-FIELD_MATCH = 0.55  # cosine of question words and a fact's words at which the fact is taken to answer
+FIELD_MATCH = 0.6  # score (shared words, or cosine of the question's and the fact's words) at which a fact answers
+# Nouns that say a figure counts people without saying which: they never decide what is measured.
+GENERIC_NOUNS = frozenset("people persons person individuals individual humans figure figures number total".split())
 _REPORT_VERBS = re.compile(r"\b(claim\w*|announc\w*|report\w*|sa(?:y|id)|confirm\w*|declar\w*|releas\w*|publish\w*|"
                            r"admit\w*|stat\w*|estimat\w*|updat\w*)\b", re.IGNORECASE)
 _HAPPENED = re.compile(r"\b(?:took place|occurred|happened|was held|were held|struck|hit|began|started|made landfall|"
@@ -64,16 +66,17 @@ class FactAnswerer:
             return self._combined(question, query, named)
         event, event_score = self._the_event(named, context)
         if event is None:
-            return None
+            return self._other_groups_everywhere(query, named)
         qualifiers = self._open_qualifiers(query, event)
         if query.kind == LEADER:
-            return self._leader(event, event_score, query)
+            return self._leader(event, event_score, query, question)
         if query.kind in (DATE, TIME_Q):
             return self._when(event, event_score, query, question)
         picked, field_score = self._figures(event, query)
         if not picked:
-            return None
+            return self._other_groups(event, query)
         picked, uncovered = self._qualified(picked, qualifiers)
+        uncovered = uncovered + self._unsaid(query, picked)
         if not picked:
             noun = query.predicate.split()[0] if query.predicate else "figure"
             return FactAnswer(f"The documents give no figure for {' '.join(uncovered)} {noun} in {event.name}.",
@@ -81,12 +84,47 @@ class FactAnswerer:
         sides = {f.side for f in picked}
         claims = "; ".join(self.describe(f, i, with_side=len(sides) > 1 or not query.group)
                            for i, f in enumerate(picked, 1))
-        text = f"{event.name}: {claims}."
         confidence = event_score * field_score
         if uncovered:
-            text += f" The documents give no figure for {' '.join(uncovered)} {_plural_noun(query)}."
-            confidence *= 0.4
-        return FactAnswer(text, picked, event, round(confidence, 4), uncovered)
+            # the facts count something broader than what was asked: say so, and do not present it as the answer
+            what = " ".join(dict.fromkeys(uncovered))
+            text = (f"The documents give no figure for {what} in {event.name}. What they give: {claims}.")
+            return FactAnswer(text, picked, event, 0.0, uncovered)
+        return FactAnswer(f"{event.name}: {claims}.", picked, event, round(confidence, 4), uncovered)
+
+    def _other_groups(self, event: EventGroup, query: FactQuery) -> FactAnswer | None:
+        """The field asked for is given, but only for other groups ('killed' of the soldiers when civilians are
+        asked): an honest 'no figure', with what the documents do give."""
+        if not query.group or not query.fields:
+            return None
+        others = _distinct([f for f in event.facts if f.kind == FIGURE_KIND and f.field in query.fields])
+        if not others:
+            return None
+        claims = "; ".join(self.describe(f, i, with_side=True) for i, f in enumerate(others, 1))
+        text = f"The documents give no figure for {query.group} in {event.name}. What they give: {claims}."
+        return FactAnswer(text, others, event, 0.0, (query.group,))
+
+    def _other_groups_everywhere(self, query: FactQuery, named: list[tuple[EventGroup, float]]) -> FactAnswer | None:
+        """Several events named as plainly, and none gives the group's figure: no figure, whichever is meant."""
+        if not named or not query.group or not query.fields:
+            return None
+        top = named[0][1]
+        tied = [g for g, s in named if s >= top and g.main]
+        if not tied or any(self._figures(g, query)[0] for g in tied):
+            return None
+        found = [self._other_groups(g, query) for g in tied]
+        if not all(found):
+            return None
+        place = next(iter(query.qualifiers), "")
+        where = f" at {place}" if place else ""
+        facts, parts = [], []
+        for g, a in zip(tied, found):
+            claims = "; ".join(self.describe(f, len(facts) + i, with_side=True) for i, f in enumerate(a.facts, 1))
+            parts.append(f"{g.name}: {claims}.")
+            facts += a.facts
+        text = (f"The documents give no figure for {query.group} {query.predicate.split()[-1]}{where}. "
+                f"What they give: {' '.join(parts)}")
+        return FactAnswer(text, facts, None, 0.0, (query.group,))
 
     def _the_event(self, named: list[tuple[EventGroup, float]], context: EventGroup | None) -> tuple[EventGroup | None, float]:
         """The one event the question names (a clear best), else the conversation's."""
@@ -140,18 +178,48 @@ class FactAnswerer:
         """How well each fact's words (field, label, noun, unit) match the question's, lexically or by meaning."""
         if not facts or not predicate:
             return []
-        asked = {_stem(w) for w in re.findall(r"[a-z]+", predicate) if len(w) > 2}
+        asked = {_stem(w) for w in re.findall(r"[a-z]+", predicate) if len(w) > 2 and w not in GENERIC_NOUNS}
         share_asked = bool(re.search(r"\b(?:percent\w*|share|proportion)\b", predicate))
         descriptors = [f.descriptor() for f in facts]
         sims = self.similarity(predicate, descriptors) if self.similarity is not None else np.zeros(len(facts))
         out = []
         for f, d, sim in zip(facts, descriptors, sims):
-            words = {_stem(w) for w in re.findall(r"[a-z]+", d.lower()) if len(w) > 2}
+            words = {_stem(w) for w in re.findall(r"[a-z]+", d.lower()) if len(w) > 2 and w not in GENERIC_NOUNS}
             shared = len(asked & words)
             lexical = 0.6 + 0.4 * shared / max(1, len(asked | words)) if shared else 0.0
             unit_fit = 0.1 if share_asked and f.unit in ("%", "percent", "per cent") else 0.0
             out.append((max(lexical, float(sim)) + 0.05 * float(sim) + unit_fit, f))
         return out
+
+    def _unsaid(self, query: FactQuery, facts: list[Fact]) -> tuple[str, ...]:
+        """What a "how many" question counts ('foreign tourists', 'children'), when no chosen fact counts it: its
+        words are neither in the facts' own words nor, for its head noun, in their evidence. The facts then
+        count something broader, so they do not answer."""
+        words = [w for w in query.counted if w not in GENERIC_NOUNS]
+        if not facts or not words:
+            return ()
+        described = set()
+        evidence = set()
+        for f in facts:
+            described |= {_stem(w) for w in re.findall(r"[a-z]+", f"{f.descriptor()} {f.label}".lower())}
+            evidence |= {_stem(w) for w in re.findall(r"[a-z]+", f.span.of(self.text_of(f.doc_id)).lower())}
+        if any(_stem(w) in described for w in words) or _stem(words[-1]) in evidence:
+            return ()
+        if self._field_word(words[-1], facts) or self._group_word(words[-1], facts):
+            return ()
+        return tuple(words)
+
+    def _group_word(self, word: str, facts: list[Fact]) -> bool:
+        """A noun the domain files under the facts' group ('soldiers' for a figure of the soldiers' side)."""
+        for d in self.domains:
+            for name, rx in d.group_patterns:
+                if rx.match(word) and any(f.side in (name, d.unknown_group) for f in facts):
+                    return True
+        return False
+
+    def _field_word(self, word: str, facts: list[Fact]) -> bool:
+        """A word the domain counts as naming the facts' field ('deaths' for killed)."""
+        return any(rx.fullmatch(word) for name, rx in self._field_words() if any(f.field == name for f in facts))
 
     def _field_words(self):
         return [pair for d in self.domains for pair in d.field_patterns]
@@ -198,7 +266,7 @@ class FactAnswerer:
         text = f"{event.name} {what} " + "; ".join(f"{f.value} [{i}]" for i, f in enumerate(chosen, 1)) + "."
         return FactAnswer(text, chosen, event, round(event_score, 4))
 
-    def _leader(self, event: EventGroup, event_score: float, query: FactQuery) -> FactAnswer | None:
+    def _leader(self, event: EventGroup, event_score: float, query: FactQuery, question: str) -> FactAnswer | None:
         picked = [f for f in event.facts if f.kind == NAME and f.field == "commander"
                   and (query.group is None or f.side in (query.group, ""))]
         seen, uniq = set(), []
@@ -208,7 +276,13 @@ class FactAnswerer:
                 seen.add(key)
                 uniq.append(f)
         if not uniq:
-            return None
+            asks_event = any(d.leader_patterns and re.search(
+                rf"\bwho (?:led|commanded|headed) the (?:[\w'-]+ ){{0,3}}(?:{d.event_nouns})\b", question, re.IGNORECASE)
+                for d in self.domains)
+            if not event.main or not asks_event:
+                return None
+            # the event's own pages name no commander: say so rather than quote a sentence about something else
+            return FactAnswer(f"The documents name no leader of {event.name}.", [], event, 0.0, ("leader",))
         parts = []
         for i, f in enumerate(uniq, 1):
             side = f" ({self._group_label(f.side)})" if f.side else ""

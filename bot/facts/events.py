@@ -227,9 +227,9 @@ def main_event(doc: Document, entries: list[Entry], domain: Domain) -> Event | N
         places.extend(p for p in proper_words(name, domain) if p not in places)
     lead_places = places_in(lead, domain) or general_places(first_sentences, domain)
     places.extend(p for p in lead_places[:2] if p not in places)
-    title_places = [w for w in proper_words(doc.title, domain) if not any(fold(w) in fold(x) for x in places)]
-    if not places:
-        places.extend(title_places[:2])
+    title_places = [w for w in proper_words(heading or doc.title, domain) if not any(fold(w) in fold(x) for x in places)
+                    and not _common_word(w)]
+    places.extend(title_places[:2])
     places = [p for p in dict.fromkeys(places) if not is_country(p, text)] or places
     years = (_YEAR.findall(date) or _YEAR.findall(heading or doc.title) or _YEAR.findall(first_sentences)
              or _YEAR.findall(doc.dated))

@@ -34,6 +34,7 @@ class FactQuery:
     year: int | None = None
     time_kind: str = ""  # "start time" | "end time" for time questions
     event_noun: str = ""  # for aggregates: the kind of event asked about ("storm", "attack")
+    counted: tuple[str, ...] = ()  # the noun phrase a "how many" question counts ("foreign", "tourists")
 
 
 def route(question: str, domains: Sequence[Domain]) -> FactQuery | None:
@@ -42,6 +43,10 @@ def route(question: str, domains: Sequence[Domain]) -> FactQuery | None:
     year_m = _YEAR.search(q)
     year = int(year_m.group(1)) if year_m else None
     domain_fields, group, domain = _domain_terms(q, domains)
+    counted = _counted(question)
+    if counted and domain is not None:
+        # the group of what is counted wins over a group named elsewhere ("according to Mali's military")
+        group = next((g for g, rx in domain.group_patterns if rx.match(counted[-1])), group)
     predicate = _predicate(question)
     qualifiers = _qualifiers(question)
     if re.search(r"\bwhich\s+(?:\w+\s+){0,2}(?:happened|took place|occurred|were there|hit|struck|were held|was held)\b.*\bin\s+(?:1[5-9]|20)\d{2}\b"
@@ -60,7 +65,8 @@ def route(question: str, domains: Sequence[Domain]) -> FactQuery | None:
     if re.search(r"\bwhat time\b|\bat what hour\b|\bwhen did the \w+ (?:begin|start|end)\b", q):
         kind = "end time" if re.search(r"\b(?:end|ended|stop|over)\b", q) else "start time"
         return FactQuery(TIME, predicate, time_kind=kind, qualifiers=qualifiers, year=year)
-    if re.search(r"\bwhen\b|\bwhat (?:date|day)\b|\bwhich (?:date|day)\b|\bon what date\b|\bwhat year\b|\bwhich year\b", q):
+    if re.search(r"^\W*(?:and\s+|so\s+)?when\b|\b(?:since|until|by) when\b|\bwhat (?:date|day)\b|\bwhich (?:date|day)\b|"
+                 r"\bon what date\b|\bwhat year\b|\bwhich year\b", q):
         return FactQuery(DATE, predicate, qualifiers=qualifiers, year=year)
     how_adjective = re.search(r"\bhow (" + "|".join(_HOW_ADJECTIVE) + r")\b", q)
     counting = re.search(r"\bhow many\b|\bdeath toll\b|\bcasualt|\bnumber of\b|\bwhat (?:percentage|share|proportion|amount|"
@@ -72,7 +78,8 @@ def route(question: str, domains: Sequence[Domain]) -> FactQuery | None:
         fields = domain_fields
         if domain is not None and fields:
             fields = _widen(fields, q, domain)
-        return FactQuery(FIGURE, predicate, fields=fields, group=group, qualifiers=qualifiers, year=year)
+        return FactQuery(FIGURE, predicate, fields=fields, group=group, qualifiers=qualifiers, year=year,
+                         counted=counted)
     return None
 
 
@@ -110,6 +117,8 @@ def _default_fields(q: str, domain: Domain | None) -> tuple[str, ...]:
     return ()
 
 
+_CALENDAR = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+             "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 _SUPERLATIVES = {"most", "highest", "largest", "biggest", "deadliest", "strongest", "costliest", "worst", "least",
                  "lowest", "smallest", "estimated", "reported"}
 _AUXILIARY = {"did", "do", "does", "were", "was", "are", "is", "had", "has", "have", "will", "would", "could", "can"}
@@ -160,11 +169,31 @@ def _predicate(question: str) -> str:
     return " ".join(out)
 
 
+def _counted(question: str) -> tuple[str, ...]:
+    """The lowercase words of the noun phrase after "how many" ("How many foreign tourists died" -> foreign,
+    tourists), up to its verb or preposition."""
+    m = re.search(r"\bhow many\s+(?:of\s+(?:its|their|the|his|her)\s+)?(.*)", question, re.IGNORECASE)
+    if not m:
+        return ()
+    from lemminflect import getAllLemmas
+
+    out = []
+    for w in re.findall(r"[A-Za-z][\w'’-]*", m.group(1)):
+        low = w.lower()
+        lemmas = getAllLemmas(low)
+        if low in _STOP_AT or low in _QUESTION_WORDS or ("VERB" in lemmas and "NOUN" not in lemmas and out):
+            break
+        if not w[0].isupper():
+            out.append(low)
+    return tuple(out)
+
+
 def _qualifiers(question: str) -> tuple[str, ...]:
     """Capitalised words past the first: names, nationalities, places, sides."""
     words = re.findall(r"[A-Z][\w'’-]+", question)
     first = re.match(r"\s*([A-Za-z][\w'’-]*)", question)
-    out = [w for w in words if not (first and w == first.group(1)) and w.lower() not in _QUESTION_WORDS]
+    out = [re.sub(r"['’]s$", "", w) for w in words if not (first and w == first.group(1))
+           and w.lower() not in _QUESTION_WORDS and w.lower() not in _CALENDAR]
     return tuple(dict.fromkeys(out))
 
 

@@ -135,9 +135,16 @@ def _name_words(group: EventGroup) -> set[str]:
         for w in re.findall(r"[A-Z][\w'’-]+", ev.name):
             f = fold(w).strip("'’")
             f = re.sub(r"['’]s$", "", f)
-            if f not in _TITLE_NOISE and not _YEAR.fullmatch(f) and len(f) >= 3:
+            if f not in _TITLE_NOISE and not _YEAR.fullmatch(f) and len(f) >= 3 and not _common(f):
                 out.add(f)
     return out
+
+
+def _common(word: str) -> bool:
+    """A word of the English dictionary ('hurricane', 'report'), not a name ('haiyan', 'mondoro')."""
+    from lemminflect import getAllLemmas
+
+    return bool(getAllLemmas(word))
 
 
 def place_score(place: str, words: list[str], joined: str) -> float:

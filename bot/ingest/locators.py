@@ -16,7 +16,8 @@ import numpy as np
 class Locator:
     """One of: text {start, end}; html {byte_start, byte_end}; pdf {page, start, end, boxes}; docx {paragraph,
     start, end, table?, row?, cell?}. Page numbers are 1-based; PDF boxes are [x0, y0, x1, y1] in points
-    (origin bottom left), one per quoted line."""
+    (origin bottom left), one per quoted line of `page`; a quote that runs on lists the later pages' lines in
+    `more_pages`."""
 
     kind: str
     start: int | None = None
@@ -25,6 +26,7 @@ class Locator:
     byte_end: int | None = None
     page: int | None = None
     boxes: list[list[float]] | None = None
+    more_pages: list[dict] | None = None  # pdf: a quote that runs onto later pages: [{page, boxes}] for each
     paragraph: int | None = None
     table: int | None = None
     row: int | None = None
@@ -90,8 +92,18 @@ class SourceMap:
         return Locator("text", start=start, end=end)
 
     def _pdf(self, start: int, end: int) -> Locator:
-        page = next((i for i, (a, b) in enumerate(self.pages) if a <= start < b), len(self.pages) - 1)
+        page = self._page_of(start)
         page_start = self.pages[page][0]
+        boxes = [self._lines(max(start, a), min(end, b)) for a, b in self.pages[page:self._page_of(end - 1) + 1]]
+        more = [{"page": page + 1 + k, "boxes": b} for k, b in enumerate(boxes[1:], 1)]
+        return Locator("pdf", start=start - page_start, end=end - page_start, page=page + 1, boxes=boxes[0],
+                       more_pages=more or None)
+
+    def _page_of(self, pos: int) -> int:
+        return next((i for i, (a, b) in enumerate(self.pages) if a <= pos < b), len(self.pages) - 1)
+
+    def _lines(self, start: int, end: int) -> list[list[float]]:
+        """The boxes of the lines canonical characters [start, end) of one page sit on."""
         boxes = self.boxes[start:end]
         real = self.page_index[start:end] >= 0
         lines: list[list[float]] = []
@@ -102,8 +114,7 @@ class SourceMap:
                 lines[-1] = [min(last[0], x0), min(last[1], y0), max(last[2], x1), max(last[3], y1)]
             else:
                 lines.append([x0, y0, x1, y1])
-        return Locator("pdf", start=start - page_start, end=end - page_start, page=page + 1,
-                       boxes=[[round(v, 2) for v in line] for line in lines])
+        return [[round(v, 2) for v in line] for line in lines]
 
 
 def _same_line(box: list[float], y0: float, y1: float) -> bool:
