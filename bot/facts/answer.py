@@ -22,7 +22,7 @@ from bot.facts.model import DATE as DATE_KIND
 from bot.facts.model import FIGURE as FIGURE_KIND
 from bot.facts.model import INFOBOX, NAME, TIME, EventGroup, Fact
 from bot.facts.route import COMBINED, DATE, IN_YEAR, LEADER, MOST, TIME as TIME_Q, FactQuery
-from bot.facts.table import FactTable, place_score
+from bot.facts.table import FactTable, place_score, same_word
 
 _stem = Stemmer.Stemmer("english").stemWord
 Similarity = Callable[[str, Sequence[str]], np.ndarray]  # (phrase, phrases) -> cosine per phrase
@@ -72,7 +72,7 @@ class FactAnswerer:
             return self._leader(event, event_score, query, question)
         if query.kind in (DATE, TIME_Q):
             return self._when(event, event_score, query, question)
-        picked, field_score = self._figures(event, query)
+        picked, field_score = self._figures(event, query, qualifiers)
         if not picked:
             return self._other_groups(event, query)
         picked, uncovered = self._qualified(picked, qualifiers)
@@ -148,15 +148,17 @@ class FactAnswerer:
         out = []
         for q in query.qualifiers:
             f = fold(q)
-            if f in known or any(_same_word(f, k) for k in known) or any(place_score(p, [f], f) for p in event.places):
+            if f in known or any(same_word(f, k) for k in known) or any(place_score(p, [f], f) for p in event.places):
                 continue
             if any(d.second_side and re.search(rf"\b(?:{d.second_side})", f) for d in self.domains):
                 continue
             out.append(q)
         return tuple(out)
 
-    def _figures(self, event: EventGroup, query: FactQuery) -> tuple[list[Fact], float]:
-        """Distinct claims of the event whose field means what the question asks, and how well it matches."""
+    def _figures(self, event: EventGroup, query: FactQuery, qualifiers: tuple[str, ...] = ()) -> tuple[list[Fact], float]:
+        """Distinct claims of the event whose field means what the question asks, and how well it matches. A
+        figure whose own label names one of the question's qualifiers ('Atiku Abubakar (PDP) – 6,984,520' for
+        "how many votes did Atiku Abubakar get") wins over better-worded figures that name no one."""
         candidates = [f for f in event.facts if f.kind == FIGURE_KIND]
         if query.fields and any(self._domain_of(f) is not None for f in candidates):
             picked = [f for f in candidates if f.field in query.fields and _group_ok(f, query)]
@@ -171,6 +173,10 @@ class FactAnswerer:
         best = max(s for s, _ in scored)
         if best < FIELD_MATCH:
             return [], 0.0
+        named = [(s, f) for s, f in scored if s >= FIELD_MATCH and
+                 any(_mentions(f, q, "") for q in qualifiers)] if qualifiers else []
+        if named:
+            scored, best = named, max(s for s, _ in named)
         picked = [f for s, f in scored if s >= best - 0.01]
         return _distinct(picked), min(1.0, best)
 
@@ -428,20 +434,11 @@ def claim_key(f: Fact) -> tuple:
     return (f.field, f.side, f.low, f.high, who)
 
 
-def _same_word(a: str, b: str) -> bool:
-    """'malian' and 'mali', 'turkish' and 'turkey': a name and its demonym share all but their last letters."""
-    short, long = sorted((a, b), key=len)
-    if len(short) < 4:
-        return a == b
-    common = next((i for i, (x, y) in enumerate(zip(short, long)) if x != y), len(short))
-    return common >= max(4, len(short) - 2)
-
-
 def _mentions(f: Fact, qualifier: str, evidence: str) -> bool:
     """The fact's claimant, qualifiers, noun or evidence name the qualifier (or its demonym: 'Malian', 'Mali')."""
     q = fold(qualifier)
     words = re.findall(r"[\w'’-]+", fold(" ".join([f.claimant, " ".join(f.qualifiers), f.noun, f.label, evidence])))
-    return any(w == q or _same_word(q, w) for w in words)
+    return any(w == q or same_word(q, w) for w in words)
 
 
 def _is_event_date(f: Fact, event: EventGroup) -> bool:

@@ -41,7 +41,12 @@ FULL_DATE = re.compile(
 # Words that say something happened, whatever the domain.
 _HAPPENED = re.compile(r"\b(?:took place|occurred|happened|was held|were held|struck|hit|began|started|broke out)\b",
                        re.IGNORECASE)
-_PLACE_PREP = re.compile(r"\b(?:in|at|near|outside|of|across|over)\s+(?:the\s+)?((?:[A-Z][\w'’-]+)(?:\s+[A-Z][\w'’-]+){0,2})")
+_PLACE_PREP = re.compile(r"\b(?:in|at|near|outside|of|across|over)\s+(?:the\s+)?((?:[A-Z][\w'’-]+)(?:\s+[A-Z][\w'’-]+){0,2})"
+                         r"(?![\w'’-])(?!\s+[A-Z])")
+# Names of bodies, not places: "of the Independent National Electoral Commission", "of the All Progressives Congress"
+_BODY = re.compile(r"\b(?:Commission|Party|Congress|Council|Court|Committee|Ministry|Agency|Office|Authority|Union|"
+                   r"Organi[sz]ation|Association|Company|Corporation|University|Bank|Department|Movement|Front|"
+                   r"Alliance|Institute|Service|Board|Assembly|Parliament|Senate|Government)\b")
 # Capitalised words that are not places or names (sentence openers, calendar words).
 _GENERIC = {
     "the", "on", "of", "in", "at", "and", "first", "second", "third", "last", "updated", "part", "a", "an",
@@ -106,7 +111,7 @@ def general_places(text: str, domain: Domain) -> list[str]:
     out = []
     for m in _PLACE_PREP.finditer(text):
         words = [w for w in m.group(1).split() if fold(w) not in _GENERIC]
-        if words and not _YEAR.match(words[0]):
+        if words and not _YEAR.match(words[0]) and not _BODY.search(m.group(1)):
             out.append(" ".join(words))
     return list(dict.fromkeys(out))
 

@@ -147,13 +147,23 @@ def _common(word: str) -> bool:
     return bool(getAllLemmas(word))
 
 
+def same_word(a: str, b: str) -> bool:
+    """'malian' and 'mali', 'turkish' and 'turkey': a name and its demonym share all but their last letters."""
+    short, long = sorted((a, b), key=len)
+    if len(short) < 4:
+        return a == b
+    common = next((i for i, (x, y) in enumerate(zip(short, long)) if x != y), len(short))
+    return common >= max(4, len(short) - 2)
+
+
 def place_score(place: str, words: list[str], joined: str) -> float:
-    """1 when the question has the place, 0.8 for a spelling variant one or two letters off, else 0."""
+    """1 when the question has the place, 0.8 for a spelling variant one or two letters off or its demonym
+    ('Turkish' for 'Turkey'), else 0."""
     p = fold(place)
     if re.search(rf"\b{re.escape(p)}\b", joined):
         return 1.0
     limit = 1 if len(p) < 8 else 2
     for w in words:
-        if len(p) >= 5 and len(w) >= 4 and Levenshtein.distance(p, w, score_cutoff=limit) <= limit:
+        if len(p) >= 5 and len(w) >= 4 and (Levenshtein.distance(p, w, score_cutoff=limit) <= limit or same_word(p, w)):
             return 0.8
     return 0.0
