@@ -95,7 +95,7 @@ class FactAnswerer:
     def _other_groups(self, event: EventGroup, query: FactQuery) -> FactAnswer | None:
         """The field asked for is given, but only for other groups ('killed' of the soldiers when civilians are
         asked): an honest 'no figure', with what the documents do give."""
-        if not query.group or not query.fields:
+        if not query.group or not query.fields or any(query.group == d.unknown_group for d in self.domains):
             return None
         others = _distinct([f for f in event.facts if f.kind == FIGURE_KIND and f.field in query.fields])
         if not others:
@@ -106,7 +106,7 @@ class FactAnswerer:
 
     def _other_groups_everywhere(self, query: FactQuery, named: list[tuple[EventGroup, float]]) -> FactAnswer | None:
         """Several events named as plainly, and none gives the group's figure: no figure, whichever is meant."""
-        if not named or not query.group or not query.fields:
+        if not named or not query.group or not query.fields or any(query.group == d.unknown_group for d in self.domains):
             return None
         top = named[0][1]
         tied = [g for g, s in named if s >= top and g.main]
