@@ -14,7 +14,6 @@ import hashlib
 import json
 import logging
 import re
-import unicodedata
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.embedding import cores, int8_onnx, onnx_session
+from bot.matching import fold
 
 log = logging.getLogger(__name__)
 
@@ -216,11 +216,6 @@ def _present(name: str, folded_text: str) -> bool:
         words = set(re.findall(r"\w{%d,%d}" % (len(n) - 1, len(n) + 1), folded_text))
         return process.extractOne(n, words, scorer=Levenshtein.distance, score_cutoff=1) is not None
     return False
-
-
-def fold(text: str) -> str:
-    """Lowercase without accents, for matching names spelled with and without diacritics."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
 
 
 @dataclass(frozen=True)

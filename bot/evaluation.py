@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import BadInput
+from bot.matching import fold
 
 TYPES = ("numeric", "date", "entity", "text", "unanswerable")
 
@@ -127,14 +128,8 @@ class FactScore:
     spurious: list  # of Fact
 
 
-def _fold(text: str) -> str:
-    import unicodedata
-
-    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
-
-
 def _norm_value(v: str) -> str:
-    return " ".join(_fold(v).split())
+    return " ".join(fold(v).split())
 
 
 def _value_matches(gold: str, value: str) -> bool:
@@ -152,7 +147,7 @@ def _value_matches(gold: str, value: str) -> bool:
 def _claimant_matches(gold: str, claimant: str) -> bool:
     import re
 
-    a, b = _fold(gold), _fold(claimant)
+    a, b = fold(gold), fold(claimant)
     if not a:
         return not b
     if not b:
@@ -171,7 +166,7 @@ def score_facts(labels: list[dict], facts: list, *, strict_fields: bool) -> Fact
     units: list = []
     seen = set()
     for f in facts:
-        key = (f.doc_id, _norm_value(f.value), _fold(f.claimant), f.event.key if f.event else None)
+        key = (f.doc_id, _norm_value(f.value), fold(f.claimant), f.event.key if f.event else None)
         if not strict_fields and key in seen:
             continue
         seen.add(key)
@@ -185,8 +180,8 @@ def score_facts(labels: list[dict], facts: list, *, strict_fields: bool) -> Fact
         if not _claimant_matches(label.get("claimant", ""), f.claimant):
             return False
         if strict_fields:
-            event = _fold(label["event"])
-            in_event = f.event is not None and (event in _fold(f.event.name) or any(event == _fold(p) for p in f.event.places))
+            event = fold(label["event"])
+            in_event = f.event is not None and (event in fold(f.event.name) or any(event == fold(p) for p in f.event.places))
             return label["field"] == f.field and label["side"] == f.side and label["value"] == f.value and in_event
         return True
 

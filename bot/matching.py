@@ -4,12 +4,21 @@ into the original text."""
 from __future__ import annotations
 
 import re
+import unicodedata
+from functools import lru_cache
 
 _EQUIVALENT = str.maketrans({
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
     "\u2013": "-", "\u2014": "-", "\u2010": "-", "\u2011": "-", "\u2212": "-", "\u00a0": " ",
 })
+
+
+@lru_cache(maxsize=4096)
+def fold(text: str) -> str:
+    """Lowercase without accents, for matching names spelled with and without diacritics. Cached: the same
+    documents and names are folded for question after question."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
 
 
 def normalise(text: str) -> tuple[str, list[int]]:

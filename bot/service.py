@@ -25,7 +25,7 @@ from bot.errors import (BadInput, BotError, ConversationNotFound, DocumentReject
                         UnsupportedFormat)
 from bot.facts.answer import FactAnswerer
 from bot.facts.domains import enabled
-from bot.facts.events import fold
+from bot.matching import fold
 from bot.facts.model import EventGroup
 from bot.facts.route import route
 from bot.facts.table import FactTable

@@ -17,7 +17,7 @@ import numpy as np
 import Stemmer
 
 from bot.facts.domains import Domain
-from bot.facts.events import fold
+from bot.matching import fold
 from bot.facts.model import DATE as DATE_KIND
 from bot.facts.model import FIGURE as FIGURE_KIND
 from bot.facts.model import INFOBOX, NAME, TIME, EventGroup, Fact

@@ -10,13 +10,13 @@ never from the file name; an encyclopedia article about a place or an idea has n
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
 from bot.facts.domains import Domain
 from bot.facts.infobox import Entry
 from bot.facts.model import Event
 from bot.ingest import PROSE, Document
+from bot.matching import fold
 
 _YEAR = re.compile(r"\b(1[5-9]\d{2}|20\d{2})\b")
 MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -54,11 +54,6 @@ _GENERIC = {
     "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "from", "by", "to",
     "after", "before", "during", "with", "for", "this", "that", "it", "its", "their", "his", "her", "as", "but",
 }
-
-
-def fold(text: str) -> str:
-    """Lowercase without accents, for matching names spelled with and without diacritics."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
 
 
 def proper_words(text: str, domain: Domain) -> list[str]:

@@ -17,7 +17,8 @@ from functools import lru_cache
 
 from bot.chunking import Sentence, split_sentences
 from bot.facts.domains import GENERAL, Domain, pick
-from bot.facts.events import (DATE, MONTHS, YEAR_DATE, _compiled, block_event, fold, lead_text, main_event,
+from bot.matching import fold
+from bot.facts.events import (DATE, MONTHS, YEAR_DATE, _compiled, block_event, lead_text, main_event,
                                sentence_event)
 from bot.facts.infobox import Entry, entries
 from bot.facts.model import DATE as DATE_KIND

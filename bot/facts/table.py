@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from rapidfuzz.distance import Levenshtein
 
-from bot.facts.events import fold
+from bot.matching import fold
 from bot.facts.model import EventGroup, Fact
 
 _YEAR = re.compile(r"\b(1[5-9]\d{2}|20\d{2})\b")
@@ -45,8 +45,9 @@ class FactTable:
             for p in {fold(p) for p in g.places}:
                 self._place_counts[p] = self._place_counts.get(p, 0) + 1
         self._word_counts: dict[str, int] = {}
-        for g in self.groups:
-            for w in _name_words(g):
+        self._names = [sorted(_name_words(g)) for g in self.groups]
+        for words in self._names:
+            for w in words:
                 self._word_counts[w] = self._word_counts.get(w, 0) + 1
         # who took part (infobox sides, candidates, a result list's names), per event of its own page
         self._participants: dict[str, set[int]] = {}
@@ -67,7 +68,7 @@ class FactTable:
         words = re.findall(r"[\w'’-]+", joined)
         year = _YEAR.search(question)
         ranked = []
-        for g in self.groups:
+        for g, names in zip(self.groups, self._names):
             if year and g.year and str(g.year) != year.group(1):
                 continue
             strength, rarity = 0.0, 0.0
@@ -76,7 +77,7 @@ class FactTable:
                 if s:
                     strength = max(strength, s)
                     rarity = max(rarity, s / self._place_counts.get(fold(p), 1))
-            for w in _name_words(g):
+            for w in names:
                 if len(w) >= 4 and re.search(rf"\b{re.escape(w)}\b", joined):
                     strength = max(strength, 0.9)
                     rarity = max(rarity, 0.9 / self._word_counts.get(w, 1))
