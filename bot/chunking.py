@@ -83,7 +83,7 @@ def _block_units(doc: Document, block: Block) -> list[tuple[int, int]]:
     body = block.span.of(text)
     offsets = sentence_offsets(body)
     units = [[block.span.start + a, block.span.start + b] for a, b in offsets]
-    # Reference markers that open a sentence ("[3] [4] JNIM attacked") belong to the one before it.
+    # Reference markers that open a sentence ("[3] [4] The storm hit") belong to the one before it.
     for prev, cur in zip(units, units[1:]):
         m = _LEADING_MARKERS.match(text, cur[0], cur[1])
         if m and m.end() < cur[1]:

@@ -341,7 +341,7 @@ class Bot:
 
     def _names_subject(self, snap: Snapshot, question: str) -> bool:
         """Does the question name something of its own: a name or year that is rare in the collection (or absent
-        from it), rather than one most documents share ('Mali', 'JNIM')?"""
+        from it), rather than one most documents share ('Turkey', 'AFAD')?"""
         names = question_names(question)
         if not names:
             return False

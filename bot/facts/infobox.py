@@ -2,8 +2,8 @@
 
 Renderings: `- Key: value` lines, `| key = value` wiki markup (with `{{Infobox ...}}` nesting), pipe tables
 ("Label | value |", or a label row followed by one cell per side), label lines with the value on the same
-line ("Duration 80 seconds", glued "DateJanuary 26, 2020") or on the lines below ("Location" / "Sokolo,
-Mali"). A label ending in a number ("Casualties1", "popular_vote2") is that side's entry; values that list
+line ("Duration 80 seconds", glued "DateMarch 3, 2021") or on the lines below ("Location" / "Leyte,
+Philippines"). A label ending in a number ("Casualties1", "popular_vote2") is that side's entry; values that list
 one entry per side are split per side where the domain says the field is per side.
 """
 

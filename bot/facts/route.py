@@ -154,7 +154,7 @@ def _predicate(question: str) -> str:
             if low in _STOP_AT or _YEAR.fullmatch(w):
                 break
             if w[0].isupper():
-                continue  # a name ("JNIM fighters", "Malian soldiers") says whose, not what
+                continue  # a name ("rebel fighters", "Kenyan voters") says whose, not what
             phrase.append(low)
         words = lead + [w for w in phrase if w not in _QUESTION_WORDS or w in ("killed",)]
         if words:

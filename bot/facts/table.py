@@ -130,7 +130,7 @@ def _within(a: str, b: str) -> bool:
 
 
 def _name_words(group: EventGroup) -> set[str]:
-    """Distinctive words of an event's names ("haiyan", "mondoro"), for questions that use the name."""
+    """Distinctive words of an event's names ("haiyan", "tacloban"), for questions that use the name."""
     out = set()
     for ev in group.events:
         for w in re.findall(r"[A-Z][\w'’-]+", ev.name):
@@ -142,7 +142,7 @@ def _name_words(group: EventGroup) -> set[str]:
 
 
 def _common(word: str) -> bool:
-    """A word of the English dictionary ('hurricane', 'report'), not a name ('haiyan', 'mondoro')."""
+    """A word of the English dictionary ('hurricane', 'report'), not a name ('haiyan', 'tacloban')."""
     from lemminflect import getAllLemmas
 
     return bool(getAllLemmas(word))
