@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
 
 from bot.config import Settings
-from bot.errors import BotError
+from bot.errors import BotError, NotFound
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -20,10 +21,19 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
-def _bot(args: argparse.Namespace):
+def _bot(args: argparse.Namespace, *, existing: bool = False):
+    """The service over `--index`; with `existing`, the index must already hold documents (a read command on a
+    mistyped folder says so instead of answering 'the documents do not answer')."""
     from bot.service import Bot
 
-    return Bot(_settings(args))
+    settings = _settings(args)
+    if existing and not settings.index_dir.is_dir():
+        raise NotFound(f"no index at {settings.index_dir}; run `citebot ingest PATH` first, or pass --index DIR")
+    bot = Bot(settings)
+    if existing and bot.snapshot() is None:
+        raise NotFound(f"no index at {bot.settings.index_dir} (or it is empty); run `citebot ingest PATH` first, "
+                       "or pass --index DIR")
+    return bot
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -43,13 +53,25 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    _bot(args).remove(args.doc_id)
+    _bot(args, existing=True).remove(args.doc_id)
     print(f"removed {args.doc_id}")
     return 0
 
 
+def cmd_documents(args: argparse.Namespace) -> int:
+    docs = _bot(args, existing=True).documents()
+    if args.json:
+        print(json.dumps([asdict(d) for d in docs], ensure_ascii=False, indent=2))
+        return 0
+    for d in docs:
+        pages = f"{d.pages} pages" if d.pages else ""
+        print(f"{d.doc_id[:40]:40} {d.format:9} {d.chunks:5} chunks {pages:10} {d.title[:60]}")
+    print(f"{len(docs)} documents, {sum(d.chunks for d in docs)} chunks")
+    return 0
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
-    bot = _bot(args)
+    bot = _bot(args, existing=True)
     ans = bot.ask(args.question, top_k=args.top_k, conversation_id=args.conversation_id)
     if args.json:
         print(json.dumps(asdict(ans), ensure_ascii=False, indent=2))
@@ -85,8 +107,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from bot.evaluation import evaluate, format_report, load_questions
     from bot.spans import verify_quote
 
-    bot = _bot(args)
     questions = load_questions(Path(args.file))
+    bot = _bot(args, existing=True)
     snap = bot.snapshot()
 
     def verify(doc_id: str, start: int, end: int, quote: str) -> bool:
@@ -108,7 +130,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_facts(args: argparse.Namespace) -> int:
-    rows = [asdict(f) for f in _bot(args).facts(event=args.event, field=args.field)[0]]
+    rows = [asdict(f) for f in _bot(args, existing=True).facts(event=args.event, field=args.field, limit=None)[0]]
+    if not rows:
+        wanted = ", ".join(f"{k} {v!r}" for k, v in (("event", args.event), ("field", args.field)) if v)
+        print(f"citebot: no facts match{' ' + wanted if wanted else ''}; `citebot facts` lists them all",
+              file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
@@ -145,6 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("remove", cmd_remove, "Remove a document and all its chunks, vectors and facts.")
     p.add_argument("doc_id", metavar="DOC_ID")
 
+    p = add("documents", cmd_documents, "List the indexed documents (id, format, chunks, pages, title).")
+    p.add_argument("--json", action="store_true", help="print the same JSON as GET /documents")
+
     p = add("ask", cmd_ask, "Ask a question; print the answer with its quoted evidence.")
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print the same JSON body as POST /ask")
@@ -164,6 +194,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--field", default=None, help="only this field (killed, wounded, date, ...)")
 
     p = add("eval", cmd_eval, "Score answers on a JSONL question set.")
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.epilog = """One question per line, as JSON:
+  {"id": "q1", "question": "How many soldiers were killed?", "answers": ["27", "twenty-seven"],
+   "doc": "the_doc_id", "type": "numeric"}
+id: optional (default: the line number); answers: strings any of which counts as a hit (empty or left out:
+the question is unanswerable, and abstaining is the right answer); doc: optional, the document expected
+at rank 1; type: text (default), numeric, date, entity or unanswerable."""
     p.add_argument("file", metavar="QUESTIONS.jsonl")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--show-failures", action="store_true", help="list the answerable questions missed at 1")
@@ -178,6 +215,14 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except BotError as exc:
         print(f"citebot: error: {exc.message}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # the reader (`| head`) has gone: stop quietly, and keep Python's exit-time flush from failing again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"citebot: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -14,8 +14,11 @@ import hashlib
 import json
 import logging
 import os
+import sys
 import threading
+import time
 import uuid
+import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
@@ -237,23 +240,40 @@ def int8_onnx(target: Path, export, *, model_type: str, num_heads: int, hidden_s
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.parent / f".{uuid.uuid4().hex}"
     tmp.mkdir()
+    # a first run otherwise sits silent for 10-30 s behind the exporters' own warnings and progress bars
+    print(f"citebot: preparing the model {target.stem} for this machine (once; about 10-30 s)...", file=sys.stderr,
+          flush=True)
+    started = time.perf_counter()
+    root = logging.getLogger()
+    level = root.level
     try:
-        fp32 = tmp / "model.onnx"
-        export(fp32)
-        fp32 = _fuse(fp32, tmp / "fused.onnx", model_type=model_type, num_heads=num_heads,
-                     hidden_size=hidden_size, probe=probe)
-        from onnx import TensorProto
-        from onnxruntime.quantization import QuantType, quantize_dynamic
+        root.setLevel(logging.ERROR)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from transformers.utils import logging as hf_logging
 
-        # per-channel int8 weights keep cosine similarity to the fp32 model at about 0.99; the default
-        # tensor type lets the quantizer read the fused (contrib-domain) nodes' outputs
-        quantize_dynamic(str(fp32), str(tmp / "int8.onnx"), weight_type=QuantType.QInt8, per_channel=True,
-                         extra_options={"DefaultTensorType": TensorProto.FLOAT})
+            hf_logging.disable_progress_bar()
+            verbosity = hf_logging.get_verbosity()
+            hf_logging.set_verbosity_error()
+            fp32 = tmp / "model.onnx"
+            export(fp32)
+            fp32 = _fuse(fp32, tmp / "fused.onnx", model_type=model_type, num_heads=num_heads,
+                         hidden_size=hidden_size, probe=probe)
+            from onnx import TensorProto
+            from onnxruntime.quantization import QuantType, quantize_dynamic
+
+            # per-channel int8 weights keep cosine similarity to the fp32 model at about 0.99; the default
+            # tensor type lets the quantizer read the fused (contrib-domain) nodes' outputs
+            quantize_dynamic(str(fp32), str(tmp / "int8.onnx"), weight_type=QuantType.QInt8, per_channel=True,
+                             extra_options={"DefaultTensorType": TensorProto.FLOAT})
+            hf_logging.set_verbosity(verbosity)
         os.replace(tmp / "int8.onnx", target)
     finally:
+        root.setLevel(level)
         for f in tmp.glob("*"):
             f.unlink()
         tmp.rmdir()
+    print(f"citebot: model ready in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
     return target
 
 

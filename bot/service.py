@@ -174,7 +174,7 @@ class Bot:
         with self._write_lock, self.store.writing():
             snap = self.store.load()
             if snap is None or doc_id not in snap.documents:
-                raise NotFound(f"no document {doc_id!r}; GET /documents lists them")
+                raise NotFound(f"no document {doc_id!r}; `citebot documents` or GET /documents lists them")
             self._install(self.store.write(snap, upserts=[], removals=[doc_id]))
 
     def _write(self, docs: list[Document | Prepared], removals: list[str], report: IngestReport, *,

@@ -2,6 +2,8 @@
 
     .venv/bin/python scripts/bench.py ingest   # SQuAD corpus: citebot ingestion vs raw SentenceTransformer.encode
     .venv/bin/python scripts/bench.py query    # seed corpus: in-process and HTTP latency, 1/4/16 clients
+    .venv/bin/python scripts/bench.py large    # 1 MB and 9.9 MB documents: ingest time, /cite p50, /ask during an upload
+    .venv/bin/python scripts/bench.py formats  # ../shared/bench/docs: PDF, HTML, DOCX pages/s against the same text as .txt
 
 Run scripts/squad_eval.py once first (it writes bench-data/squad/docs).
 """
@@ -155,18 +157,230 @@ def bench_query(backend: str, seconds: float) -> list[dict]:
     return rows
 
 
+def squad_prose(size: int, *, title: str) -> str:
+    """A plain-text document of about `size` bytes of real encyclopedia prose: SQuAD v1.1 dev paragraphs under
+    their article titles as section headings, repeated in order when the size needs more than the set holds."""
+    data = json.loads((ROOT.parent / "shared" / "bench" / "squad-dev-v1.1.json").read_text())["data"]
+    parts, used, lap = [title, ""], len(title) + 1, 0
+    while used < size:
+        lap += 1
+        for article in data:
+            heading = f"{article['title'].replace('_', ' ')} ({lap})"
+            parts += [heading, ""]
+            for para in article["paragraphs"]:
+                parts += [para["context"], ""]
+                used += len(para["context"].encode()) + 2
+            used += len(heading) + 2
+            if used >= size:
+                break
+    return "\n".join(parts)[:size].rsplit("\n", 1)[0] + "\n"
+
+
+def start_server(index: Path, extra: dict | None = None) -> tuple[subprocess.Popen, str]:
+    import httpx
+
+    from tests.conftest import free_port
+
+    port = free_port()
+    env = {**os.environ, "BOT_INDEX_DIR": str(index), "BOT_SEEDS_DIR": str(index.parent / "none"), **(extra or {})}
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            httpx.get(url + "/health", timeout=2)
+            return proc, url
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise RuntimeError("server did not start")
+
+
+def timed_posts(url: str, route: str, bodies: list[dict], *, rounds: int = 1) -> list[float]:
+    import httpx
+
+    lat = []
+    with httpx.Client(base_url=url, timeout=120) as c:
+        for body in bodies:  # warm-up: caches hold every body
+            c.post(route, json=body).raise_for_status()
+        for _ in range(rounds):
+            for body in bodies:
+                t = time.perf_counter()
+                c.post(route, json=body).raise_for_status()
+                lat.append(time.perf_counter() - t)
+    return lat
+
+
+def bench_large(sizes: list[int], upload_bytes: int) -> list[dict]:
+    """Ingestion time of one ordinary prose document per size (the 9.9 MB one is near the upload cap), with the
+    preparation alone (parse, sentences, chunks, facts: no model) timed apart; `/cite` p50 on an index of each
+    size; `/ask` p50 on the seeds before and during a large upload to the same server."""
+    import random
+
+    import httpx
+
+    from bot.config import Settings
+    from bot.embedding import Embedder
+    from bot.facts.domains import enabled
+    from bot.ingest import read_document
+    from bot.preparation import prepare
+    from bot.service import Bot
+
+    rows = []
+    rng = random.Random(7)
+    settings = Settings()
+    tokens = Embedder(settings.model_path())
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for size in sizes:
+            folder = tmp / f"docs-{size}"
+            folder.mkdir()
+            path = folder / "prose.txt"
+            text = squad_prose(size, title="Encyclopedia extracts")
+            path.write_text(text)
+            started = time.perf_counter()
+            doc = read_document(path, max_bytes=10**8)
+            ready = prepare(doc, tokens, max_tokens=settings.chunk_tokens, domains=enabled(settings.fact_domains))
+            prep = time.perf_counter() - started
+            index = tmp / f"index-{size}"
+            bot = Bot(Settings(index_dir=index))
+            bot.embedder.warm()
+            started = time.perf_counter()
+            report = bot.ingest([folder])
+            total = time.perf_counter() - started
+            rows.append({"what": f"ingest one {len(text.encode()) / 1e6:.2f} MB prose document",
+                         "chunks": report.chunks, "sentences": len(ready.sentences), "facts": len(ready.facts),
+                         "prepare_s": round(prep, 1), "ingest_s": round(total, 1)})
+            del bot
+            sentences = [s for s in ready.sentences if 60 < s.end - s.start < 300]
+            claims = [{"text": doc.text[s.start:s.end]} for s in rng.sample(sentences, 15)]
+            claims += [{"text": doc.text[s.start:s.end].lower().replace(" the ", " a ")} for s in rng.sample(sentences, 15)]
+            proc, url = start_server(index)
+            try:
+                lat = timed_posts(url, "/cite", claims, rounds=3)
+            finally:
+                proc.terminate()
+                proc.wait(timeout=30)
+            rows.append({"what": "HTTP /cite on that index (15 verbatim + 15 altered sentences, x3)", "n": len(lat),
+                         "p50_ms": round(1000 * statistics.median(lat), 1), "p99_ms": round(1000 * pct(lat, 0.99), 1)})
+        if len(rows) >= 4:
+            a, b = rows[0], rows[2]
+            rows.append({"what": "ratio, largest / smallest", "prepare_s": round(b["prepare_s"] / a["prepare_s"], 2),
+                         "ingest_s": round(b["ingest_s"] / a["ingest_s"], 2), "chunks": round(b["chunks"] / a["chunks"], 2)})
+
+        index = tmp / "index-seeds"
+        seeds = Bot(Settings(index_dir=index))
+        seeds.ingest([ROOT / "seeds"])
+        del seeds
+        questions = [{"question": json.loads(x)["question"]}
+                     for x in (ROOT / "tests" / "dev_questions.jsonl").read_text().splitlines() if x]
+        upload = squad_prose(upload_bytes, title="Uploaded extracts").encode()
+        proc, url = start_server(index, {"BOT_ADMIN_API_KEY": "bench-admin", "BOT_INGEST_TIMEOUT_SECONDS": "3600"})
+        try:
+            quiet = timed_posts(url, "/ask", questions, rounds=3)
+            rows.append({"what": "HTTP /ask on the seeds, no upload", "n": len(quiet),
+                         "p50_ms": round(1000 * statistics.median(quiet), 1), "p99_ms": round(1000 * pct(quiet, 0.99), 1)})
+            done: dict = {}
+
+            def send() -> None:
+                t = time.perf_counter()
+                r = httpx.post(url + "/documents", files={"file": ("upload.txt", upload, "text/plain")},
+                               headers={"Authorization": "Bearer bench-admin"}, timeout=3600)
+                done.update(status=r.status_code, body=r.json(), seconds=time.perf_counter() - t)
+
+            sender = threading.Thread(target=send)
+            sender.start()
+            busy = []
+            with httpx.Client(base_url=url, timeout=120) as c:
+                i = 0
+                while sender.is_alive():
+                    t = time.perf_counter()
+                    c.post("/ask", json=questions[i % len(questions)]).raise_for_status()
+                    busy.append(time.perf_counter() - t)
+                    i += 1
+            sender.join()
+            rows.append({"what": f"HTTP /ask on the seeds during a {len(upload) / 1e6:.1f} MB upload "
+                                 f"({done['status']}, {done['body'].get('chunks')} chunks, {done['seconds']:.0f} s)",
+                         "n": len(busy), "p50_ms": round(1000 * statistics.median(busy), 1),
+                         "p99_ms": round(1000 * pct(busy, 0.99), 1), "max_ms": round(1000 * max(busy), 1)})
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    return rows
+
+
+def bench_formats(docs: Path, rounds: int) -> list[dict]:
+    """Each PDF, HTML and DOCX file of `docs` ingested whole (parse, chunk, facts, embed, write) against its own
+    canonical text saved as a .txt file and ingested the same way, turn about, `rounds` times: the ratio is the
+    cost of reading the format, on identical content. Parsing alone (no model) is timed apart."""
+    from bot.config import Settings
+    from bot.errors import DocumentRejected
+    from bot.ingest import read_document
+    from bot.service import Bot
+
+    groups: dict[str, list[Path]] = {}
+    for path in sorted(docs.iterdir()):
+        if path.suffix in (".pdf", ".html", ".docx"):
+            try:
+                read_document(path, max_bytes=10**8)
+            except DocumentRejected:
+                continue  # scans and encrypted PDFs are rejected, not ingested
+            groups.setdefault(path.suffix[1:], []).append(path)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        warm = Bot(Settings(index_dir=tmp / "warm"))
+        warm.embedder.warm()
+        for fmt, paths in groups.items():
+            original, plain = tmp / f"{fmt}-original", tmp / f"{fmt}-text"
+            original.mkdir()
+            plain.mkdir()
+            pages = 0
+            for path in paths:
+                (original / path.name).write_bytes(path.read_bytes())
+                doc = read_document(path, max_bytes=10**8)
+                pages += len(doc.source_map.pages) or 1
+                (plain / f"{path.stem}.txt").write_text(doc.text)
+            parse, full, text_only = [], [], []
+            for r in range(rounds):
+                started = time.perf_counter()
+                for path in paths:
+                    read_document(path, max_bytes=10**8)
+                parse.append(time.perf_counter() - started)
+                for folder, out in ((original, full), (plain, text_only)):
+                    bot = Bot(Settings(index_dir=tmp / f"index-{fmt}-{folder.name}-{r}"))
+                    bot.embedder.warm()
+                    started = time.perf_counter()
+                    bot.ingest([folder])
+                    out.append(time.perf_counter() - started)
+                    del bot
+            med = statistics.median
+            rows.append({"format": fmt, "files": len(paths), "pages": pages,
+                         "parse_pages_per_s": round(pages / med(parse), 1),
+                         "ingest_pages_per_s": round(pages / med(full), 2),
+                         "same_text_as_txt_pages_per_s": round(pages / med(text_only), 2),
+                         "ratio_vs_txt": round(statistics.median(t / f for f, t in zip(full, text_only)), 2)})
+    return rows
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("what", choices=["ingest", "query"])
+    p.add_argument("what", choices=["ingest", "query", "large", "formats"])
     p.add_argument("--docs", type=Path, default=ROOT / "bench-data" / "squad" / "docs")
     p.add_argument("--backends", default="torch,onnx")
     p.add_argument("--seconds", type=float, default=15)
     p.add_argument("--rounds", type=int, default=3, help="ingest: turns of raw encode and each ingestion")
+    p.add_argument("--sizes", default="1000000,9900000", help="large: document sizes in bytes")
+    p.add_argument("--upload-bytes", type=int, default=3_000_000, help="large: size of the upload /ask runs beside")
     p.add_argument("--json", action="store_true", help="JSON lines instead of a table")
     a = p.parse_args()
     backends = a.backends.split(",")
     if a.what == "ingest":
         rows = bench_ingest(a.docs, backends, a.rounds)
+    elif a.what == "large":
+        rows = bench_large([int(x) for x in a.sizes.split(",")], a.upload_bytes)
+    elif a.what == "formats":
+        rows = bench_formats(ROOT.parent / "shared" / "bench" / "docs", a.rounds)
     else:
         rows = [r for b in backends for r in bench_query(b, a.seconds)]
     print("\n".join(json.dumps(r) for r in rows) if a.json else table(rows))

@@ -16,7 +16,7 @@ def citebot(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, env=ENV, timeout=timeout)
 
 
-@pytest.mark.parametrize("sub", ["", "ingest", "remove", "ask", "serve", "eval", "facts"])
+@pytest.mark.parametrize("sub", ["", "ingest", "remove", "documents", "ask", "serve", "eval", "facts"])
 def test_help_everywhere(sub):
     out = citebot(*([sub] if sub else []), "--help")
     assert out.returncode == 0 and "usage: citebot" in out.stdout
@@ -90,3 +90,40 @@ def test_serve_builds_an_empty_index_from_seeds_and_answers(tmp_path, seeds_copy
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_user_errors_are_one_clear_line_with_a_nonzero_exit(tmp_path, settings, bot):
+    index = str(settings.index_dir)
+    cases = [
+        (("eval", "--index", index, str(tmp_path / "missing.jsonl")), "missing.jsonl: No such file"),
+        (("ask", "--index", str(tmp_path / "typo"), "How many were killed?"), "no index at"),
+        (("documents", "--index", str(tmp_path / "typo")), "no index at"),
+        (("facts", "--index", index, "--event", "Atlantis"), "no facts match event 'Atlantis'"),
+    ]
+    for args, message in cases:
+        out = citebot(*args)
+        assert out.returncode != 0, args
+        assert message in out.stderr, (args, out.stderr)
+        assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert not (tmp_path / "typo").exists()  # a read command creates nothing
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"question": "x", "type": "colour"}\n')
+    out = citebot("eval", "--index", index, str(bad))
+    assert out.returncode == 2 and "type 'colour'" in out.stderr and "Traceback" not in out.stderr
+    assert '"question"' in citebot("eval", "--help").stdout  # the help shows the line format
+
+
+def test_documents_lists_the_index(settings, bot):
+    out = citebot("documents", "--index", str(settings.index_dir), "--json")
+    assert out.returncode == 0, out.stderr
+    listed = json.loads(out.stdout)
+    assert {d["doc_id"] for d in listed} == {d.doc_id for d in bot.documents()}
+    assert "documents," in citebot("documents", "--index", str(settings.index_dir)).stdout
+
+
+def test_a_closed_pipe_is_not_an_error(settings, bot):
+    """`| true` closes the pipe long before the command (seconds of model loading) writes its first line."""
+    for args in ("facts --csv", "ask 'Who led the raid?'"):
+        cmd = f"{sys.executable} -m bot.cli {args} --index {settings.index_dir} | true"
+        out = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, env=ENV, timeout=600)
+        assert out.stderr.strip() == "", out.stderr
