@@ -406,16 +406,18 @@ class Bot:
                              empty="text is empty; send the sentence or claim to look up")
         return self.citations.trace(claim, limit=limit)
 
-    def facts(self, *, event: str | None = None, field: str | None = None, offset: int = 0,
-              limit: int | None = None) -> tuple[list[answers.CitedFact], int]:
-        """A page of the fact table, optionally narrowed to an event (name or place) and a field, with how many
-        facts match in all; quotes verified."""
+    def facts(self, *, event: str | None = None, field: str | None = None, claimant: str | None = None,
+              offset: int = 0, limit: int | None = None) -> tuple[list[answers.CitedFact], int]:
+        """A page of the fact table, optionally narrowed to an event (name or place), a field and a claimant (part
+        of its name), with how many facts match in all; quotes verified."""
         snap = self.snapshot()
         if snap is None:
             return [], 0
         matching = []
         for f in self.fact_table(snap).facts:
             if field and f.field != field:
+                continue
+            if claimant and fold(claimant) not in fold(f.claimant or ""):
                 continue
             if event and (f.event is None or (fold(event) not in fold(f.event.name)
                                               and not any(fold(event) == fold(p) for p in f.event.places))):

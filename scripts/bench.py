@@ -251,8 +251,9 @@ def bench_large(sizes: list[int], upload_bytes: int) -> list[dict]:
             rows.append({"what": f"ingest one {len(text.encode()) / 1e6:.2f} MB prose document",
                          "chunks": report.chunks, "sentences": len(ready.sentences), "facts": len(ready.facts),
                          "prepare_s": round(prep, 1), "ingest_s": round(total, 1)})
+            print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
             del bot
-            sentences = [s for s in ready.sentences if 60 < s.end - s.start < 300]
+            sentences = [s.span for s in ready.sentences if 60 < s.span.end - s.span.start < 300]
             claims = [{"text": doc.text[s.start:s.end]} for s in rng.sample(sentences, 15)]
             claims += [{"text": doc.text[s.start:s.end].lower().replace(" the ", " a ")} for s in rng.sample(sentences, 15)]
             proc, url = start_server(index)

@@ -20,6 +20,16 @@ from bot.service import Bot
 
 log = logging.getLogger(__name__)
 
+API_DESCRIPTION = """Answers questions from a document collection with quoted, verifiable evidence.
+
+Every quote is a verbatim slice of a document's canonical text (`GET /documents/{id}`, from `start` to `end`)
+and carries a `locator` into the original file. Errors are JSON: `{"error": {"code", "message"}}`, with 4xx
+for anything wrong in the request.
+
+**Keys.** `BOT_ADMIN_API_KEY` guards uploading and removing documents. `BOT_ASK_API_KEY`, when set, guards
+every read route (`/ask`, `/cite`, `/documents*`, `/citations/*`, `/facts`); `/health`, the chat page and these
+docs stay open. Send either as `Authorization: Bearer <key>` (the Authorize button here)."""
+
 
 def error_response(status: int, code: str, message: str, details: dict | None = None) -> JSONResponse:
     body: dict = {"error": {"code": code, "message": message}}
@@ -35,7 +45,7 @@ def body_limit(settings: Settings, method: str, path: str) -> tuple[int, str]:
     return settings.max_request_bytes, "BOT_MAX_REQUEST_BYTES"
 
 
-_CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+_CSP = ("default-src 'self'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; form-action 'self'; "
         "frame-ancestors 'none'")
 # Swagger UI and ReDoc pages run an inline bootstrap script: a policy of their own, still nothing from elsewhere.
 _DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
@@ -110,8 +120,10 @@ def create_app(settings: Settings | None = None, *, bot: Bot | None = None) -> F
     app = FastAPI(
         title="citebot",
         version="0.1.0",
-        description="Answers questions from a document collection with quoted, verifiable evidence.",
+        description=API_DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.bot = bot
@@ -153,7 +165,7 @@ def create_app(settings: Settings | None = None, *, bot: Bot | None = None) -> F
 
     from pathlib import Path
 
-    from fastapi.responses import FileResponse
+    from fastapi.responses import FileResponse, HTMLResponse
     from fastapi.staticfiles import StaticFiles
 
     from bot.api.integrations import router as integrations
@@ -167,5 +179,26 @@ def create_app(settings: Settings | None = None, *, bot: Bot | None = None) -> F
     @app.get("/", include_in_schema=False)
     def chat_page() -> FileResponse:
         return FileResponse(web / "index.html")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        return FileResponse(web / "favicon.svg", media_type="image/svg+xml")
+
+    import fastapi_offline
+    from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+
+    app.mount("/docs-assets", StaticFiles(directory=Path(fastapi_offline.__file__).parent / "static"), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title="citebot API",
+                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url="/favicon.ico")
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url=app.openapi_url, title="citebot API", redoc_js_url="/docs-assets/redoc.standalone.js",
+                              redoc_favicon_url="/favicon.ico", with_google_fonts=False)
 
     return app

@@ -53,7 +53,7 @@ def documents(bot: BotDep) -> list[dict]:
 @router.post("/documents", response_model=DocumentWriteOut, dependencies=[AdminDep],
              responses={403: {"model": ErrorOut}, 415: {"model": ErrorOut}, 507: {"model": ErrorOut}},
              openapi_extra={"requestBody": {"content": {
-                 "application/json": {"schema": {"$ref": "#/components/schemas/DocumentUpload"}},
+                 "application/json": {"schema": DocumentUpload.model_json_schema()},
                  "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
                      "file": {"type": "string", "format": "binary",
                               "description": "A .txt, .md, .html, .pdf or .docx file"},
@@ -123,9 +123,10 @@ def cite(body: CiteRequest, bot: BotDep) -> dict:
             summary="The extracted fact table, a page at a time (X-Total-Count says how many match)")
 def facts(bot: BotDep, response: Response, event: Annotated[str | None, Query(max_length=200)] = None,
           field: Annotated[str | None, Query(max_length=50)] = None,
+          claimant: Annotated[str | None, Query(max_length=200, description="Part of the claimant's name")] = None,
           offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
           limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict]:
-    rows, total = bot.facts(event=event, field=field, offset=offset, limit=limit)
+    rows, total = bot.facts(event=event, field=field, claimant=claimant, offset=offset, limit=limit)
     response.headers["X-Total-Count"] = str(total)
     return [asdict(f) for f in rows]
 
