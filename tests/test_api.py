@@ -192,3 +192,42 @@ def test_chat_page_is_served(client):
     page = client.get("/")
     assert page.status_code == 200 and "citebot" in page.text and "/static/app.js" in page.text
     assert client.get("/static/app.js").status_code == 200
+
+
+def test_facts_filter_by_claimant(client):
+    rows = client.get("/facts", params={"claimant": "jnim"}).json()
+    assert rows and all("jnim" in r["claimant"].lower() for r in rows)
+    everything = client.get("/facts", params={"limit": 1000})
+    assert len(rows) < int(everything.headers["X-Total-Count"])
+
+
+def test_openapi_documents_every_route_field_and_both_keys(client):
+    spec = client.get("/openapi.json").json()
+    schemes = spec["components"]["securitySchemes"]
+    assert {"askKey", "adminKey"} <= set(schemes) and all(s["scheme"] == "bearer" for s in schemes.values())
+    missing = []
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            if not op.get("summary") or not op.get("description"):
+                missing.append(f"{method} {path}")
+            for param in op.get("parameters", []):
+                if not (param.get("description") or param.get("schema", {}).get("description")):
+                    missing.append(f"{method} {path} ?{param['name']}")
+    for name, schema in spec["components"]["schemas"].items():
+        for field, prop in schema.get("properties", {}).items():
+            if not prop.get("description") and name not in ("HTTPValidationError", "ValidationError"):
+                missing.append(f"{name}.{field}")
+    assert not missing, missing
+    assert spec["paths"]["/ask"]["post"]["security"] == [{"askKey": []}]
+    assert spec["paths"]["/documents"]["post"]["security"] == [{"adminKey": []}]
+
+
+def test_api_docs_and_favicon_are_served_from_here(client):
+    for path in ("/docs", "/redoc"):
+        page = client.get(path)
+        assert page.status_code == 200
+        assert "cdn" not in page.text.lower() and "https://" not in page.text.split("<body")[1].split("openapi")[0]
+    assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/docs-assets/redoc.standalone.js").status_code == 200
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")

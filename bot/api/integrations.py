@@ -36,7 +36,10 @@ async def slack_commands(request: Request) -> dict:
     return slack.handle_command(await request.body(), dict(request.headers))
 
 
-@router.post("/webhook/ask", response_model=AskResponse, summary="Ask through the HMAC-signed webhook")
+@router.post("/webhook/ask", response_model=AskResponse, summary="Ask through the HMAC-signed webhook",
+             description="Body as POST /ask. Headers: X-Citebot-Timestamp (unix seconds, within five minutes) and "
+                         "X-Citebot-Signature: sha256=HMAC-SHA256(BOT_WEBHOOK_SECRET, timestamp + '.' + body). "
+                         "A signature already accepted is refused (409).")
 async def webhook_ask(request: Request, bot: BotDep) -> dict:
     secret = request.app.state.settings.webhook_secret
     if not secret:

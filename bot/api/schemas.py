@@ -26,55 +26,73 @@ LOCATOR = ("Where the quote is in the original file: {kind: text, start, end} (o
 
 class PassageOut(BaseModel):
     citation_id: str = Field(..., description="Stable id of this quote: DOC_ID:START-END:VERSION.")
-    doc_id: str
-    title: str
+    doc_id: str = Field(..., description='The document the quote is from.')
+    title: str = Field(..., description="The document's title.")
     quote: str = Field(..., description="Verbatim: equal to the document text from `start` to `end`.")
     start: int = Field(..., description="Where the quote starts in the document's text (GET /documents/{id}).")
-    end: int
-    score: float = Field(..., description="How well the passage answers, best first (the judged confidence for the top ones).")
+    end: int = Field(..., description='Where the quote ends (exclusive).')
+    score: float = Field(
+        ..., description=(
+            'How well the passage answers, best first (the judged confidence for the top ones).'))
     section: str = Field(..., description="The section the quote is in ('' for the lead).")
     locator: dict = Field(default_factory=dict, description=LOCATOR)
 
 
 class FactOut(BaseModel):
     event: str = Field(..., description="The event the figure belongs to, as the documents name it.")
-    field: str = Field(..., description="What the figure measures: a domain field ('killed') or the document's own label.")
+    field: str = Field(
+        ..., description=(
+            "What the figure measures: a domain field ('killed') or the document's own label."))
     side: str = Field(..., description="Whose figure it is under the domain pack ('soldiers'), or ''.")
     value: str = Field(..., description="The figure or date exactly as written.")
     low: float | None = Field(..., description="Lower bound the value stands for (null for dates and names).")
     high: float | None = Field(..., description="Upper bound; null when open-ended ('50+').")
     claimant: str = Field(..., description="Who states it ('' when the text names no one).")
-    citation_id: str
-    doc_id: str
+    citation_id: str = Field(..., description='Opens the evidence quote (GET /citations/{id}).')
+    doc_id: str = Field(..., description='The document the fact is from.')
     quote: str = Field(..., description="The evidence, verbatim: the document text from `start` to `end`.")
-    start: int
-    end: int
+    start: int = Field(..., description="Where the quote starts in the document's text.")
+    end: int = Field(..., description='Where it ends (exclusive).')
     noun: str = Field("", description="What the figure counts, as written ('people', 'homes').")
     unit: str = Field("", description="Its unit ('km', '%', 'US$'), if any.")
     locator: dict = Field(default_factory=dict, description=LOCATOR)
 
 
 class FactRow(FactOut):
-    event_year: int | None
+    event_year: int | None = Field(..., description="The event's year, when known.")
     source: str = Field(..., description="'infobox' or 'prose'")
-    approximate: bool
-    at_least: bool
+    approximate: bool = Field(..., description="The value is hedged ('about 40', 'nearly 100').")
+    at_least: bool = Field(..., description="The value is a floor ('at least 20', '50+').")
 
 
 class AskResponse(BaseModel):
-    question: str
-    answer: str
-    mode: Literal["passage", "fact", "none"]
-    confidence: float = Field(..., ge=0, le=1)
-    passages: list[PassageOut]
-    facts: list[FactOut]
+    question: str = Field(..., description='The question as received.')
+    answer: str = Field(
+        ..., description=(
+            'The answer in words; [n] refers to the n-th fact (fact mode) or passage (passage mode).'))
+    mode: Literal["passage", "fact", "none"] = Field(
+        ..., description=(
+            'passage: quoted passages answer it; fact: figures or dates from the fact table, each with its '
+            'claimant; none: the documents do not answer it (passages, if any, are related reading).'))
+    confidence: float = Field(
+        ..., ge=0, le=1, description=(
+            "How likely the evidence answers the question (the answerability model's calibrated probability);"
+            " below the server's threshold the mode is none."))
+    passages: list[PassageOut] = Field(
+        ..., description=(
+            'Quoted evidence, best first (related reading when mode is none).'))
+    facts: list[FactOut] = Field(
+        ..., description=(
+            'The figures or dates the answer is made of, each with its claimant and quote (fact mode).'))
     conversation_id: str = Field(..., description="Send it back with the next question to ask a follow-up.")
     assessment: str = Field("", description="What the confidence means, in words.")
 
 
 class DocumentSummary(BaseModel):
-    doc_id: str
-    title: str
+    doc_id: str = Field(
+        ..., description=(
+            "The document's id (a file name without its suffix, or the id it was uploaded with)."))
+    title: str = Field(..., description='Its title, as read from the document.')
     chars: int = Field(..., description="Length of the document's text.")
     chunks: int = Field(..., description="Retrieval units it was cut into.")
     format: str = Field("text", description="text, markdown, wikitext, html, pdf or docx.")
@@ -85,25 +103,29 @@ class DocumentSummary(BaseModel):
 class DocumentUpload(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    doc_id: str = Field(..., min_length=1, max_length=200, description="A file-name-like id (no '/', no leading '.').")
+    doc_id: str = Field(
+        ..., min_length=1, max_length=200, description=(
+            "A file-name-like id (no '/', no leading '.')."))
     text: str = Field(..., description="The document's full text (title, infobox, sections as in the seeds).")
 
 
 class DocumentWriteOut(BaseModel):
-    doc_id: str
-    status: Literal["added", "updated", "unchanged", "removed"]
-    chunks: int
+    doc_id: str = Field(..., description='The document written or removed.')
+    status: Literal["added", "updated", "unchanged", "removed"] = Field(
+        ..., description=(
+            'added, updated (new content under a known id), unchanged (same content) or removed.'))
+    chunks: int = Field(..., description='Retrieval units the document was cut into (0 when removed).')
 
 
 class PageOut(BaseModel):
     page: int = Field(..., description="1-based page number.")
     start: int = Field(..., description="Where the page starts in the document's text.")
-    end: int
+    end: int = Field(..., description="Where the page ends in the document's text (exclusive).")
 
 
 class DocumentOut(BaseModel):
-    doc_id: str
-    title: str
+    doc_id: str = Field(..., description="The document's id.")
+    title: str = Field(..., description='Its title, as read from the document.')
     sha256: str = Field(..., description="Of the text; citation ids carry its first 12 characters as the version.")
     format: str = Field("text", description="text, markdown, wikitext, html, pdf or docx.")
     text: str = Field(..., description="The document's canonical text (for a text, Markdown or wikitext file, the "
@@ -113,22 +135,22 @@ class DocumentOut(BaseModel):
 
 
 class CitationOut(BaseModel):
-    citation_id: str
-    doc_id: str
-    title: str
-    quote: str
-    start: int
-    end: int
-    context_before: str
-    context_after: str
-    context_start: int
+    citation_id: str = Field(..., description='The id asked for.')
+    doc_id: str = Field(..., description='The document the quote is from.')
+    title: str = Field(..., description="The document's title.")
+    quote: str = Field(..., description='Verbatim: the document text from `start` to `end`.')
+    start: int = Field(..., description="Where the quote starts in the document's text.")
+    end: int = Field(..., description='Where it ends (exclusive).')
+    context_before: str = Field(..., description='Text just before the quote, for reading it in place.')
+    context_after: str = Field(..., description='Text just after the quote.')
+    context_start: int = Field(..., description="Where `context_before` starts in the document's text.")
     references: list[Reference] = Field(default_factory=list, description="Entries the quote's [n] markers cite.")
     locator: dict = Field(default_factory=dict, description=LOCATOR)
 
 
 class Reference(BaseModel):
-    marker: str
-    text: str
+    marker: str = Field(..., description="The marker as it appears in the text, without brackets ('3').")
+    text: str = Field(..., description='The reference entry, as written in the document.')
 
 
 class CiteRequest(BaseModel):
@@ -138,45 +160,53 @@ class CiteRequest(BaseModel):
 
 
 class CiteMatch(BaseModel):
-    doc_id: str
-    title: str
-    quote: str
-    start: int
-    end: int
+    doc_id: str = Field(..., description='The document the passage is from.')
+    title: str = Field(..., description="The document's title.")
+    quote: str = Field(..., description='Verbatim: the document text from `start` to `end`.')
+    start: int = Field(..., description="Where the passage starts in the document's text.")
+    end: int = Field(..., description='Where it ends (exclusive).')
     exact: bool = Field(..., description="True where the text occurs in the document (whitespace, quote marks "
                                          "and case may differ).")
-    score: float
-    citation_id: str
-    references: list[Reference]
+    score: float = Field(
+        ..., description=(
+            '1.0 for an exact occurrence; otherwise how close the passage is to the text (0-1).'))
+    citation_id: str = Field(..., description='Opens the passage (GET /citations/{id}).')
+    references: list[Reference] = Field(..., description="Entries the passage's [n] markers cite.")
 
 
 class CiteResponse(BaseModel):
-    matches: list[CiteMatch]
+    matches: list[CiteMatch] = Field(
+        ..., description=(
+            'Exact occurrences first, then the closest passages; empty when nothing is close.'))
 
 
 class SearchOut(BaseModel):
     """How the vector index searches, and its recall@10 against exact search measured when it was built."""
 
-    kind: str
-    recall_at_10: float
-    nlist: int | None = None
-    nprobe: int | None = None
+    kind: str = Field(..., description='exact, ivf-sq8 or sq8-scan.')
+    recall_at_10: float = Field(..., description='Recall@10 against exact search, measured when the index was built.')
+    nlist: int | None = Field(None, description='Inverted lists (ivf-sq8 only).')
+    nprobe: int | None = Field(None, description='Lists probed per query (ivf-sq8 only).')
 
 
 class HealthOut(BaseModel):
-    status: str
-    documents: int
-    chunks: int
-    model: str
-    backend: str
-    index: str | None
-    search: SearchOut | None = None
+    status: str = Field(..., description='ok when the server is up.')
+    documents: int = Field(..., description='Documents in the index.')
+    chunks: int = Field(..., description='Retrieval units in the index.')
+    model: str = Field(..., description="The embedding model's name.")
+    backend: str = Field(..., description='onnx (int8, the default) or torch.')
+    index: str | None = Field(..., description='The index generation being served (null before the first ingest).')
+    search: SearchOut | None = Field(
+        None, description=(
+            'How the vector index searches (null before the first ingest).'))
 
 
 class ErrorBody(BaseModel):
-    code: str
-    message: str
+    code: str = Field(
+        ..., description=(
+            'A stable machine-readable code, e.g. invalid_request, not_found, unauthorized.'))
+    message: str = Field(..., description='What is wrong, in words, and what to do about it.')
 
 
 class ErrorOut(BaseModel):
-    error: ErrorBody
+    error: ErrorBody = Field(..., description='The error.')
