@@ -85,6 +85,28 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+LABELS = {"quoted": "QUOTED", "supported": "SUPPORTED", "conflicts": "CONFLICTS", "not_found": "NOT FOUND",
+          "unclear": "UNCLEAR"}
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    report = _bot(args, existing=True).check(text)
+    if args.json:
+        print(json.dumps(asdict(report), ensure_ascii=False, indent=2, default=str))
+        return 0
+    for n, s in enumerate(report.sentences, start=1):
+        print(f"{n:3}. [{LABELS[s.verdict]}] {s.text}")
+        print(f"     {s.reason} (confidence {s.confidence:.2f})")
+        for c in s.claims:
+            for f in c.facts[:5]:
+                print(f"       {c.value} vs {f.value} {f.claimant or ''} [{f.citation_id}]")
+        for p in s.passages[:1]:
+            print(f"       \u201c{p.quote[:200]}\u201d [{p.citation_id}]")
+    print(", ".join(f"{n} {LABELS[v].lower()}" for v, n in report.counts.items() if n))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -181,6 +203,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top-k", type=int, default=5, help="number of passages (1-20, default 5)")
     p.add_argument("--conversation-id", default=None,
                    help="continue a conversation (its id is printed with each answer; kept in the index folder)")
+
+    p = add("check", cmd_check, "Check a draft against the sources: a verdict and evidence for every sentence.")
+    p.add_argument("file", metavar="FILE", help="the draft as a text file, or - for standard input")
+    p.add_argument("--json", action="store_true", help="print the same JSON body as POST /check")
 
     p = add("serve", cmd_serve, "Serve the HTTP API (builds the index from seeds/ first when it is empty).")
     p.add_argument("--host", default=None, help="address to bind (default 127.0.0.1, env BOT_HOST)")

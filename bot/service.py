@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from bot import answer as answers
+from bot import check as check_mod
 from bot import conversations as conv
 from bot.answerability import DEFAULT_DIR as DEFAULT_MODEL
 from bot.answerability import Judge, question_names
@@ -405,6 +406,14 @@ class Bot:
         claim = require_text(claim, what="text", max_chars=5000,
                              empty="text is empty; send the sentence or claim to look up")
         return self.citations.trace(claim, limit=limit)
+
+    def check(self, text: str) -> check_mod.CheckReport:
+        """Each sentence of a draft checked against the sources (see bot.check); offsets into `text` as sent."""
+        require_text(text, what="text", max_chars=20_000, empty="text is empty; send the draft to check")
+        snap = self._require()
+        src = check_mod.Sources(snap, self.fact_table(snap), self.retriever, self.judge.logits, self.judge.confidence,
+                                self.domains, self.settings.quote_max_chars)
+        return check_mod.check_text(src, text)
 
     def facts(self, *, event: str | None = None, field: str | None = None, claimant: str | None = None,
               offset: int = 0, limit: int | None = None) -> tuple[list[answers.CitedFact], int]:

@@ -20,6 +20,8 @@ from bot.api.deps import AdminDep, AskerDep, BotDep
 from bot.api.schemas import (
     AskRequest,
     AskResponse,
+    CheckRequest,
+    CheckResponse,
     CitationOut,
     CiteRequest,
     CiteResponse,
@@ -137,6 +139,17 @@ def citation(citation_id: Annotated[str, PathParam(description='DOC_ID:START-END
                          "`exact: true`; otherwise the closest passages.")
 def cite(body: CiteRequest, bot: BotDep) -> dict:
     return {"matches": [asdict(m) for m in bot.cite(body.text)]}
+
+
+@router.post("/check", response_model=CheckResponse, dependencies=[AskerDep],
+             summary="Check a draft against the sources, sentence by sentence",
+             description="Each sentence is quoted, supported, conflicts, not_found or unclear, with a confidence, a "
+                         "reason and its evidence (passages and facts with the same citation ids as answers). A "
+                         "figure or date is compared with every claim the sources make for the event the sentence "
+                         "names: one inside any claim's range is supported (the disagreement stays visible), one "
+                         "outside all of them conflicts.")
+def check(body: CheckRequest, bot: BotDep) -> dict:
+    return asdict(bot.check(body.text))
 
 
 @router.get("/facts", response_model=list[FactRow], dependencies=[AskerDep],

@@ -210,3 +210,38 @@ class ErrorBody(BaseModel):
 
 class ErrorOut(BaseModel):
     error: ErrorBody = Field(..., description='The error.')
+
+
+class CheckRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(..., description="The draft to check: sentences, paragraphs (at most 20,000 characters).",
+                      examples=["27 soldiers were killed in the 2022 Mondoro attack. JNIM led the raid on Dioura."])
+
+
+class ClaimCheckOut(BaseModel):
+    value: str = Field(..., description="The figure or date as the draft writes it.")
+    field: str = Field(..., description="What it measures (killed (soldiers), date, magnitude, ...).")
+    verdict: Literal["supported", "conflicts"] = Field(
+        ..., description="supported: inside the range of at least one claim of the sources; conflicts: of none.")
+    facts: list[FactOut] = Field(..., description="Every claim the sources make about the same thing, with its claimant.")
+
+
+class SentenceCheckOut(BaseModel):
+    start: int = Field(..., description="Where the sentence starts in the submitted text.")
+    end: int = Field(..., description="Where it ends (exclusive).")
+    text: str = Field(..., description="The sentence, as submitted.")
+    verdict: Literal["quoted", "supported", "conflicts", "not_found", "unclear"] = Field(
+        ..., description="quoted: occurs word for word (or its quoted part does); supported: the sources state the "
+                         "same; conflicts: they state a figure, date or actor differently; not_found: nothing in the "
+                         "collection bears on it; unclear: the evidence is too weak either way.")
+    confidence: float = Field(..., ge=0, le=1, description="How sure the verdict is.")
+    reason: str = Field(..., description="Why, in words (for conflicts: what the sources say instead).")
+    passages: list[PassageOut] = Field(..., description="The evidence passages, best first (citation ids as in answers).")
+    claims: list[ClaimCheckOut] = Field(..., description="Each figure and date of the sentence against the sources.")
+
+
+class CheckResponse(BaseModel):
+    sentences: list[SentenceCheckOut] = Field(..., description="One verdict per sentence, in order.")
+    counts: dict[str, int] = Field(..., description="How many sentences got each verdict.")
+

@@ -479,10 +479,11 @@ function showView(name) {
     if (tab.dataset.view === name) tab.setAttribute("aria-current", "page");
     else tab.removeAttribute("aria-current");
   }
-  for (const view of ["chat", "facts", "docs"]) $(`view-${view}`).hidden = view !== name;
+  for (const view of ["chat", "check", "facts", "docs"]) $(`view-${view}`).hidden = view !== name;
   if (name === "facts") loadFacts(0);
   if (name === "docs") loadDocuments();
   if (name === "chat") input.focus();
+  if (name === "check") $("check-text").focus();
 }
 
 for (const tab of document.querySelectorAll(".tab")) tab.addEventListener("click", () => showView(tab.dataset.view));
@@ -610,6 +611,101 @@ drop.addEventListener("drop", (event) => {
   event.preventDefault();
   drop.classList.remove("over");
   upload([...event.dataTransfer.files]);
+});
+
+// ---------------------------------------------------------------- check a text
+
+const VERDICTS = {
+  quoted: { icon: "❝", label: "Quoted" },
+  supported: { icon: "✓", label: "Supported" },
+  conflicts: { icon: "✗", label: "Conflicts" },
+  not_found: { icon: "?", label: "Not found" },
+  unclear: { icon: "~", label: "Unclear" },
+};
+let lastCheck = null;
+
+function chip(verdict) {
+  const v = VERDICTS[verdict];
+  return el("span", { class: `chip v-${verdict}` }, `${v.icon} ${v.label}`);
+}
+
+function showEvidence(s, n, button) {
+  for (const other of document.querySelectorAll(".sent[aria-expanded]")) other.setAttribute("aria-expanded", "false");
+  button.setAttribute("aria-expanded", "true");
+  const detail = $("check-detail");
+  const parts = [el("h3", {}, `Sentence ${n}: `, chip(s.verdict), ` confidence ${s.confidence.toFixed(2)}`),
+    el("p", {}, s.reason)];
+  for (const c of s.claims) {
+    parts.push(el("p", { class: "meta" }, `“${c.value}” (${c.field}) ${c.verdict === "supported" ? "matches" : "differs from"} what the sources say:`));
+    parts.push(el("ul", {}, ...c.facts.map((f) => el("li", {}, `${f.value} ${f.field}`, f.claimant ? `, per ${f.claimant} ` : " ",
+      el("button", { type: "button", class: "cite-link", onclick: (e) => openCitation(f.citation_id, e.currentTarget) }, "Open source")))));
+  }
+  if (s.passages.length) {
+    parts.push(el("p", { class: "meta" }, "Evidence"));
+    parts.push(el("ul", { class: "cards" }, ...s.passages.map((p) => el("li", { class: "card" },
+      el("blockquote", {}, ...quoteNodes(p.quote)),
+      el("div", { class: "src" }, el("button", { type: "button", class: "cite-link",
+        onclick: (e) => openCitation(p.citation_id, e.currentTarget) }, `${p.title}: open the source`))))));
+  }
+  detail.replaceChildren(...parts);
+  detail.hidden = false;
+}
+
+function renderCheck(text, report) {
+  const out = [];
+  let pos = 0;
+  report.sentences.forEach((s, i) => {
+    if (s.start > pos) out.push(document.createTextNode(text.slice(pos, s.start)));
+    const button = el("button", { type: "button", class: `sent v-${s.verdict}`, "aria-expanded": "false",
+      onclick: (e) => showEvidence(s, i + 1, e.currentTarget) }, text.slice(s.start, s.end));
+    out.push(button, chip(s.verdict));
+    pos = s.end;
+  });
+  if (pos < text.length) out.push(document.createTextNode(text.slice(pos)));
+  $("check-result").replaceChildren(...out);
+  $("check-legend").replaceChildren(...Object.keys(VERDICTS).filter((v) => report.counts[v])
+    .map((v) => el("span", {}, chip(v), ` ${report.counts[v]}`)));
+  $("check-legend").hidden = false;
+  $("check-detail").hidden = true;
+  $("check-export").hidden = false;
+}
+
+function checkMarkdown() {
+  const { text, report } = lastCheck;
+  let body = "", pos = 0;
+  const notes = [];
+  report.sentences.forEach((s, i) => {
+    body += text.slice(pos, s.end) + `[^${i + 1}]`;
+    pos = s.end;
+    const evidence = s.passages[0] ? ` “${s.passages[0].quote.replace(/\s+/g, " ")}” (${s.passages[0].title}, ${citeLink(s.passages[0].citation_id)})` : "";
+    const claims = s.claims.map((c) => ` ${c.value} vs ${c.facts.map((f) => `${f.value}${f.claimant ? ` per ${f.claimant}` : ""} (${citeLink(f.citation_id)})`).join("; ")}.`).join("");
+    notes.push(`[^${i + 1}]: **${VERDICTS[s.verdict].label}** (confidence ${s.confidence.toFixed(2)}). ${s.reason}${claims}${evidence}`);
+  });
+  body += text.slice(pos);
+  return `${body.trim()}\n\n${notes.join("\n")}\n`;
+}
+
+$("check-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const text = $("check-text").value;
+  if (!text.trim()) return;
+  $("check-run").disabled = true;
+  $("check-status").textContent = "Checking every sentence against the documents…";
+  try {
+    const { body } = await apiJson("/check", { method: "POST", json: { text } });
+    lastCheck = { text, report: body };
+    renderCheck(text, body);
+    const n = body.sentences.length;
+    $("check-status").textContent = `Checked ${n} sentence${n === 1 ? "" : "s"}. Select a sentence to see its evidence.`;
+  } catch (err) {
+    $("check-status").textContent = `Could not check the text: ${err.message}`;
+  } finally {
+    $("check-run").disabled = false;
+  }
+});
+
+$("check-export").addEventListener("click", () => {
+  if (lastCheck) download("citebot-checked.md", "text/markdown", checkMarkdown());
 });
 
 // ---------------------------------------------------------------- start

@@ -1,0 +1,320 @@
+"""Check a draft against the sources: each sentence is quoted, supported, in conflict, not found, or unclear.
+
+A journalist's draft is split into sentences (offsets into the submitted text). For each sentence, in order:
+1. **quoted**: the sentence, or a part of it in quotation marks, occurs in a document (as `/cite` finds it).
+2. **figures and dates**: the sentence is read by the same fact extractor as the documents ("12 soldiers were
+   killed" -> killed, soldiers, 12), the event it names is looked up in the fact table, and each figure or date
+   is compared with what the sources state for that event and field: inside any claim's range -> supported
+   (every claim shown, so a disagreement between sources stays visible); outside all of them -> conflicts.
+3. **passages**: otherwise the sentence is retrieved like a question and its best evidence sentence judged: a
+   close statement of the same thing -> supported; names the evidence contradicts (another actor for the same
+   event) -> conflicts; nothing close -> not_found; anything between -> unclear.
+
+A false "conflicts" is an accusation, so conflicts come only from a figure, date or name the sources state
+differently for an event the sentence plainly names; when in doubt the verdict is unclear.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot import answer as answers
+from bot.answerability import name_gaps, question_names
+from bot.chunking import sentence_offsets, split_sentences
+from bot.facts.domains import Domain
+from bot.facts.events import MONTHS
+from bot.facts.extract import extract_facts
+from bot.facts.model import DATE, FIGURE, EventGroup, Fact
+from bot.facts.table import FactTable
+from bot.ingest import document_from_bytes
+from bot.matching import find_occurrences, fold
+from bot.retrieval import Retriever
+from bot.spans import Span
+from bot.store import Snapshot
+from bot.citations import candidate_documents
+
+QUOTED, SUPPORTED, CONFLICTS, NOT_FOUND, UNCLEAR = "quoted", "supported", "conflicts", "not_found", "unclear"
+VERDICTS = (QUOTED, SUPPORTED, CONFLICTS, NOT_FOUND, UNCLEAR)
+
+MAX_SENTENCES = 100
+QUOTE_MIN_WORDS = 4
+# passage evidence, on the calibrated answerability confidence of the sentence read as a question against its
+# best evidence sentence, and that sentence's cosine to it (chosen on the dev half of tests/check/sentences.jsonl)
+SUPPORT_DENSE = 0.72
+SUPPORT_CONFIDENCE = 0.5
+NOT_FOUND_DENSE = 0.55
+ACTOR_DENSE = 0.6
+
+_QUOTED = re.compile(r"[“\"]([^”\"]+)[”\"]")
+_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})\s+({MONTHS})\b|\b({MONTHS})\s+(\d{{1,2}})\b")
+_MONTH = re.compile(rf"\b({MONTHS})\b")
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    """One figure or date of the sentence, and every claim the sources make about the same thing."""
+
+    value: str  # as the draft writes it
+    field: str
+    verdict: str  # supported | conflicts
+    facts: list[answers.CitedFact]
+
+
+@dataclass(frozen=True)
+class SentenceCheck:
+    start: int  # offsets into the submitted text
+    end: int
+    text: str
+    verdict: str
+    confidence: float
+    reason: str
+    passages: list[answers.Passage] = field(default_factory=list)
+    claims: list[ClaimCheck] = field(default_factory=list)
+    signals: dict = field(default_factory=dict, compare=False)  # what the passage verdict read (for evaluation)
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    sentences: list[SentenceCheck]
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What a check reads: one index snapshot, its fact table, and the models."""
+
+    snap: Snapshot
+    table: FactTable
+    retriever: Retriever
+    logits: Callable
+    confidence: Callable
+    domains: list[Domain]
+    quote_max_chars: int
+
+
+# a full stop after a lower-case word or a figure, then a capital or a figure: a sentence boundary blingfire
+# can miss ("... led by Amadou Koufa. 27 soldiers were killed ..."); titles and initials are not
+_BOUNDARY = re.compile(r"(\w+)[.!?]\s+(?=[A-Z0-9“\"])")
+_TITLES = {"mr", "mrs", "ms", "dr", "st", "mt", "no", "vs", "lt", "col", "gen", "sgt", "capt", "etc", "jr", "sr", "prof"}
+
+
+def _boundaries(text: str, start: int, end: int) -> list[int]:
+    cuts = []
+    for m in _BOUNDARY.finditer(text, start, end):
+        word = m.group(1)
+        if word.lower() in _TITLES or (word[:1].isupper() and len(word) <= 2) or not (word[-1].islower() or word[-1].isdigit()):
+            continue
+        cuts.append(m.end())
+    return cuts
+
+
+def split_draft(text: str) -> list[tuple[int, int]]:
+    """Sentences of the draft as (start, end) into it: line breaks end a sentence, then blingfire splits."""
+    out = []
+    for line in re.finditer(r"[^\n]+", text):
+        for a, b in sentence_offsets(line.group(0)):
+            a, b = line.start() + a, line.start() + b
+            cuts = [a] + _boundaries(text, a, b) + [b]
+            for s, e in zip(cuts, cuts[1:]):
+                while s < e and text[s].isspace():
+                    s += 1
+                while e > s and text[e - 1].isspace():
+                    e -= 1
+                if e > s:
+                    out.append((s, e))
+    return out
+
+
+def check_text(src: Sources, text: str) -> CheckReport:
+    spans = split_draft(text)[:MAX_SENTENCES]
+    results = [check_sentence(src, text[s:e], s, e) for s, e in spans]
+    counts = {v: sum(r.verdict == v for r in results) for v in VERDICTS}
+    return CheckReport(results, counts)
+
+
+def check_sentence(src: Sources, sentence: str, start: int, end: int) -> SentenceCheck:
+    signals: dict = {}
+
+    def done(verdict: str, confidence: float, reason: str, passages=(), claims=()) -> SentenceCheck:
+        return SentenceCheck(start, end, sentence, verdict, round(confidence, 4), reason, list(passages), list(claims),
+                             signals)
+
+    if len(re.findall(r"\w+", sentence)) < 3:
+        return done(UNCLEAR, 0.0, "Too short to check.")
+    exact = _exact(src, sentence)
+    if exact:
+        return done(QUOTED, 1.0, f"Occurs word for word in {exact[0].title}.", exact)
+    for part in _QUOTED.findall(sentence):
+        if len(part.split()) >= QUOTE_MIN_WORDS:
+            found = _exact(src, part)
+            if found:
+                return done(QUOTED, 1.0, f"The quoted words occur in {found[0].title}.", found)
+
+    retrieval = src.retriever.retrieve(src.snap, sentence)
+    judged = answers.judge(src.snap, sentence, answers.candidates(src.snap, retrieval, limit=4),
+                           logits=src.logits, confidence=src.confidence)
+    passages = answers.build_passages(src.snap, retrieval, top_k=3, max_chars=src.quote_max_chars, judged=judged)
+
+    claims = _claims(src, sentence)
+    if claims:
+        wrong = [c for c in claims if c.verdict == CONFLICTS]
+        if wrong:
+            said = "; ".join(f"{c.value} ({c.field}): the sources say "
+                             + ", ".join(f"{f.value}" + (f" per {f.claimant}" if f.claimant else "") for f in c.facts)
+                             for c in wrong)
+            return done(CONFLICTS, 0.9, f"The sources state this differently. {said}.", passages, claims)
+        disagree = any(len({(f.low, f.high) for f in c.facts if f.low is not None}) > 1 for c in claims)
+        note = " The sources disagree among themselves; every claim is listed." if disagree else ""
+        return done(SUPPORTED, 0.9, f"Every figure and date matches a claim in the sources.{note}", passages, claims)
+
+    if not judged:
+        return done(NOT_FOUND, 0.9, "Nothing in the documents bears on this.", passages)
+    best = max(judged, key=lambda j: j.evidence.dense)
+    top = judged[0]
+    doc_text = src.snap.document_text(best.sentence.doc_id)
+    here = best.sentence.span.of(doc_text)
+    missing_here, missing_doc = name_gaps(sentence, here, f"{src.snap.documents[best.sentence.doc_id].title} {doc_text}")
+    dense = best.evidence.dense
+    signals.update(dense=round(dense, 4), confidence=round(top.confidence, 4), coverage=round(best.evidence.coverage, 4),
+                   missing_here=missing_here, missing_doc=missing_doc, other_actor=_names_other_actor(sentence, here),
+                   unknown_name=any(not _in(n, doc_text) for n in _names(sentence)))
+    if dense >= ACTOR_DENSE and any(not _in(n, doc_text) for n in _names(sentence)) and _names_other_actor(sentence, here):
+        names = ", ".join(n for n in _names(sentence) if not _in(n, doc_text))
+        return done(CONFLICTS, 0.7, f"The sources tell this of someone else: {names} does not appear in "
+                                    f"{src.snap.documents[best.sentence.doc_id].title}.", passages)
+    if dense >= SUPPORT_DENSE and top.confidence >= SUPPORT_CONFIDENCE and missing_here == 0:
+        return done(SUPPORTED, top.confidence, "A passage states the same thing.", passages)
+    if dense < NOT_FOUND_DENSE:
+        return done(NOT_FOUND, 1.0 - dense, "Nothing in the documents bears on this.", passages)
+    return done(UNCLEAR, top.confidence, "The closest passages are related but do not clearly state this.", passages)
+
+
+def _exact(src: Sources, text: str) -> list[answers.Passage]:
+    """Passages where `text` occurs (whitespace, quote marks, dashes and case aside)."""
+    out = []
+    for doc_id in candidate_documents(src.snap, text):
+        for s, e in find_occurrences(src.snap.document_text(doc_id), text)[:2]:
+            out.append(answers.make_passage(src.snap, doc_id, Span(s, e), score=1.0, section=""))
+    return out[:3]
+
+
+def claim_facts(sentence: str, domains: list[Domain]) -> list[Fact]:
+    """The figures and dates a draft sentence states, read by the documents' own extractor."""
+    doc = document_from_bytes("draft", f"Draft\n\n{sentence}\n".encode("utf-8"), name="draft.txt", suffix=".txt")
+    return [f for f in extract_facts(doc, split_sentences(doc), domains=domains)
+            if (f.kind == FIGURE and f.low is not None and f.field not in ("coordinates",)) or f.kind == DATE]
+
+
+def _claims(src: Sources, sentence: str) -> list[ClaimCheck]:
+    """Each figure or date of the sentence against the sources' claims for the event the sentence names."""
+    # a year in the sentence narrows the events for its figures; its dates are compared with the event's date
+    # whatever year they give, so the event is found without them
+    by_year = _plain(src.table.named(sentence))
+    any_year = _plain(src.table.named(_YEAR.sub(" ", sentence)))
+    out = []
+    for c in claim_facts(sentence, src.domains):
+        if c.kind == DATE:
+            groups = [g for g in any_year if _about_event(sentence, g)]
+            checked = _date_check(src, c, groups) if groups else None
+        else:
+            checked = _figure_check(src, c, by_year) if by_year else None
+        if checked is not None:
+            out.append(checked)
+    return out
+
+
+def _plain(named: list[tuple[EventGroup, float]]) -> list[EventGroup]:
+    """The events a sentence names most plainly (all of them when several tie), if plainly enough."""
+    if not named or named[0][1] < 0.8:
+        return []
+    top = named[0][1]
+    return [g for g, s in named if s >= top - 1e-9]
+
+
+_HAPPENED = re.compile(r"(?:took place|happened|occurred|began|started|broke out|struck|was held|were held)\b")
+
+
+def _about_event(sentence: str, group: EventGroup) -> bool:
+    """The sentence's date is the event's own when the sentence says the event happened then: it uses the
+    event's kind ('attacked', 'the raid', 'the earthquake') or a verb of happening, not another action's
+    ('the African Union sent investigators to Sokolo in February 2020')."""
+    folded = fold(sentence)
+    kinds = {group.kind} | {ev.kind for ev in group.events}
+    stems = {fold(k)[:5] for k in kinds if k and len(k) >= 4}
+    return bool(_HAPPENED.search(folded)) or any(re.search(rf"\b{re.escape(st)}", folded) for st in stems)
+
+
+def _figure_check(src: Sources, c: Fact, groups: list[EventGroup]) -> ClaimCheck | None:
+    theirs = [f for g in groups for f in g.facts
+              if f.kind == FIGURE and f.field == c.field and f.low is not None
+              and not (c.side and f.side and c.side != f.side)]
+    if not theirs:
+        return None
+    ok = any(_overlaps(c, f) for f in theirs)
+    return ClaimCheck(c.value, c.field + (f" ({c.side})" if c.side else ""), SUPPORTED if ok else CONFLICTS,
+                      _cite(src, theirs))
+
+
+def _overlaps(c: Fact, f: Fact) -> bool:
+    slack = 0.1 if (c.quantity and c.quantity.approximate) or (f.quantity and f.quantity.approximate) else 0.0
+    c_low, c_high = c.low * (1 - slack), (c.high if c.high is not None else float("inf")) * (1 + slack)
+    f_high = f.high if f.high is not None else float("inf")
+    return c_low <= f_high and f.low <= c_high
+
+
+def _date_check(src: Sources, c: Fact, groups: list[EventGroup]) -> ClaimCheck | None:
+    mine = date_parts(c.value)
+    if mine is None:
+        return None
+    theirs = [f for g in groups for f in g.facts if f.kind == DATE and f.field == "date" and date_parts(f.value)]
+    if not theirs:
+        return None
+    ok = any(_same_date(mine, date_parts(f.value)) for f in theirs)
+    return ClaimCheck(c.value, "date", SUPPORTED if ok else CONFLICTS, _cite(src, theirs))
+
+
+def date_parts(text: str) -> tuple[int | None, str | None, int | None] | None:
+    """(year, month, day) a date as written states; None when it states none of them."""
+    year = _YEAR.search(text)
+    dm = _DAY_MONTH.search(text)
+    month = _MONTH.search(text)
+    day = int(dm.group(1) or dm.group(4)) if dm else None
+    parts = (int(year.group(1)) if year else None, month.group(1).lower() if month else None, day)
+    return parts if any(p is not None for p in parts) else None
+
+
+def _same_date(a, b) -> bool:
+    """Compatible: every part both dates state is equal, and they share at least one part."""
+    shared = [(x, y) for x, y in zip(a, b) if x is not None and y is not None]
+    return bool(shared) and all(x == y for x, y in shared)
+
+
+def _names_other_actor(sentence: str, evidence: str) -> bool:
+    """The sentence names someone the evidence does not, where the evidence names someone the sentence does
+    not: the same statement about another actor."""
+    theirs = [n for n in _names(evidence) if not _in(n, sentence)]
+    mine = [n for n in _names(sentence) if not _in(n, evidence)]
+    return bool(mine) and bool(theirs)
+
+
+def _names(text: str) -> list[str]:
+    """Capitalised words past the first (not numbers or years)."""
+    return [n for n in question_names(text) if n[:1].isalpha()]
+
+
+def _in(name: str, text: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(fold(name))}(?!\w)", fold(text)) is not None
+
+
+def _cite(src: Sources, facts: list[Fact]) -> list[answers.CitedFact]:
+    seen, out = set(), []
+    for f in facts:
+        key = (f.doc_id, f.value, f.claimant, f.span.start)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(answers.cite_fact(src.snap, f, max_chars=src.quote_max_chars))
+    return out[:8]
