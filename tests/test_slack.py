@@ -263,3 +263,35 @@ def test_a_replayed_webhook_is_refused(slack_server):
     first = httpx.post(slack_server.url + "/webhook/ask", content=body, headers=headers, timeout=60)
     again = httpx.post(slack_server.url + "/webhook/ask", content=body, headers=headers, timeout=60)
     assert first.status_code == 200 and again.status_code == 409 and again.json()["error"]["code"] == "replayed"
+
+
+def test_slash_check_posts_a_verdict_per_sentence(slack_server, fake_slack):
+    draft = "27 soldiers were killed in the 2022 Mondoro attack. Twelve soldiers were killed in the 2022 Mondoro attack."
+    form = urlencode({"command": "/check", "text": draft, "user_id": "U1", "channel_id": "C5",
+                      "response_url": fake_slack.url + "/commands/T1/555/chk"}).encode()
+    resp = post(slack_server, "/slack/commands", form, signed(form), "application/x-www-form-urlencoded")
+    assert resp.status_code == 200 and "Checking" in resp.json()["text"]
+    path, msg = fake_slack.wait(1)[0]
+    blocks = json.dumps(msg["blocks"])
+    assert path == "/commands/T1/555/chk" and "1 supported, 1 conflicts" in msg["text"]
+    assert "*Supported*" in blocks and "*Conflicts*" in blocks and "citebot.example.org/#cite=" in blocks
+
+
+def test_message_shortcut_checks_the_message_in_its_thread(slack_server, fake_slack):
+    payload = {"type": "message_action", "callback_id": "check", "trigger_id": "trig-1",
+               "channel": {"id": "C6"}, "user": {"id": "U1"}, "response_url": fake_slack.url + "/actions/1",
+               "message": {"type": "message", "text": "Twelve soldiers were killed in the 2022 Mondoro attack.",
+                           "ts": "1700000009.000100"}}
+    form = urlencode({"payload": json.dumps(payload)}).encode()
+    for _ in range(2):  # a retried delivery is checked once
+        resp = post(slack_server, "/slack/interactions", form, signed(form), "application/x-www-form-urlencoded")
+        assert resp.status_code == 200
+    path, msg = fake_slack.wait(1)[0]
+    assert path == "/api/chat.postMessage" and msg["channel"] == "C6" and msg["thread_ts"] == "1700000009.000100"
+    assert "1 conflicts" in msg["text"]
+    time.sleep(1.5)
+    assert len(fake_slack.calls) == 1
+    bad = urlencode({"payload": "[1, 2]"}).encode()
+    assert post(slack_server, "/slack/interactions", bad, signed(bad), "application/x-www-form-urlencoded").status_code == 400
+    unsigned = post(slack_server, "/slack/interactions", form, {}, "application/x-www-form-urlencoded")
+    assert unsigned.status_code == 401

@@ -111,7 +111,7 @@ def create_app(settings: Settings | None = None, *, bot: Bot | None = None) -> F
 
             bot = app.state.bot
             app.state.slack = SlackApp(settings, lambda q, key: bot.ask(q, conversation_id=key, namespace="slack"),
-                                       lambda kind, key: bot.conversations.first_time(kind, key))
+                                       lambda kind, key: bot.conversations.first_time(kind, key), bot.check)
         yield
         if getattr(app.state, "slack", None) is not None:
             app.state.slack.pool.shutdown(wait=False, cancel_futures=True)

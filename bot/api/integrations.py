@@ -36,6 +36,12 @@ async def slack_commands(request: Request) -> dict:
     return slack.handle_command(await request.body(), dict(request.headers))
 
 
+@router.post("/slack/interactions", include_in_schema=False)
+async def slack_interactions(request: Request) -> dict:
+    slack = _slack(request)
+    return slack.handle_interaction(await request.body(), dict(request.headers))
+
+
 @router.post("/webhook/ask", response_model=AskResponse, summary="Ask through the HMAC-signed webhook",
              description="Body as POST /ask. Headers: X-Citebot-Timestamp (unix seconds, within five minutes) and "
                          "X-Citebot-Signature: sha256=HMAC-SHA256(BOT_WEBHOOK_SECRET, timestamp + '.' + body). "

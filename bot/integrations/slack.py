@@ -1,4 +1,5 @@
-"""Slack: the Events API (app mentions, direct messages) and slash commands, answered in the background.
+"""Slack: the Events API (app mentions, direct messages), slash commands (`/ask`, `/check`) and the "Check
+against the sources" message shortcut, answered in the background.
 
 Slack retries any delivery not acknowledged within 3 seconds, so requests are verified, acknowledged at
 once, and answered on a worker thread; a delivery already seen (same event_id) is never answered twice.
@@ -17,6 +18,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
 from bot.answer import ABSTAIN_ANSWER, Answer
+from bot.check import CheckReport
 from bot.config import Settings
 from bot.errors import BadInput, BotError, Unauthorized
 
@@ -30,9 +32,10 @@ _MENTION = re.compile(r"<@[A-Z0-9]+>")
 class SlackApp:
     """Verifies, deduplicates and answers Slack deliveries; posts through slack_sdk."""
 
-    def __init__(self, settings: Settings, ask, first_time):
+    def __init__(self, settings: Settings, ask, first_time, check=None):
         self.settings = settings
         self.ask = ask  # (question, thread key) -> Answer, in the Slack namespace of conversations
+        self.check = check  # draft text -> CheckReport
         self.first_time = first_time  # (kind, key) -> bool: False when that delivery was seen within the hour
         self.verifier = SignatureVerifier(settings.slack_signing_secret)
         self.client = WebClient(token=settings.slack_bot_token or None, base_url=settings.slack_api_url)
@@ -118,9 +121,57 @@ class SlackApp:
         signature = {k.lower(): v for k, v in headers.items()}.get("x-slack-signature", "")
         if not self.first_time("slack-command", signature):
             return {"response_type": "ephemeral", "text": "Already answering this command."}
+        checking = (form.get("command") or "").strip() == "/check" and self.check is not None
         if url:
-            self.pool.submit(self._answer_to_url, question, url, form.get("channel_id", ""), form.get("user_id", ""))
+            job = self._check_to_url if checking else self._answer_to_url
+            self.pool.submit(job, question, url, form.get("channel_id", ""), form.get("user_id", ""))
+        if checking:
+            return {"response_type": "ephemeral", "text": "Checking each sentence against the sources…"}
         return {"response_type": "ephemeral", "text": f"Looking that up: {question}"}
+
+    def handle_interaction(self, body: bytes, headers: dict[str, str]) -> dict:
+        """The message shortcut (callback id `check`): the message's text is checked and the verdicts posted in
+        its thread. Slack wants an empty 200 within 3 seconds; the check runs afterwards."""
+        self.verify(body, headers)
+        form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+        try:
+            payload = json.loads(form.get("payload") or "")
+        except ValueError:
+            raise BadInput("the interaction has no JSON payload") from None
+        if not isinstance(payload, dict):
+            raise BadInput("the interaction payload is not a JSON object")
+        message, channel = payload.get("message"), payload.get("channel")
+        if payload.get("type") != "message_action" or payload.get("callback_id") != "check" or self.check is None:
+            return {}
+        if not isinstance(message, dict) or not isinstance(channel, dict):
+            raise BadInput("a message shortcut carries a message and a channel")
+        text, ts, thread = message.get("text"), message.get("ts"), message.get("thread_ts") or message.get("ts")
+        channel_id, trigger = channel.get("id"), payload.get("trigger_id") or f"{channel.get('id')}:{ts}"
+        if not all(isinstance(v, str) and v for v in (text, ts, thread, channel_id, trigger)):
+            raise BadInput("message text, ts and channel id must be strings")
+        if self.first_time("slack-action", trigger):
+            self.pool.submit(self._check_in_thread, _MENTION.sub("", text).strip(), channel_id, thread)
+        return {}
+
+    def _checked(self, text: str) -> tuple[str, list[dict] | None]:
+        try:
+            return render_check(self.check(text), self.settings.public_url)
+        except BotError as exc:
+            return f"Sorry, I could not check that: {exc.message}", None
+
+    def _check_in_thread(self, text: str, channel: str, thread_ts: str) -> None:
+        reply, blocks = self._checked(text)
+        try:
+            self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=reply, blocks=blocks)
+        except Exception:
+            log.exception("posting the check to Slack failed")
+
+    def _check_to_url(self, text: str, url: str, channel: str, user: str) -> None:
+        reply, blocks = self._checked(text)
+        try:
+            WebhookClient(url).send(text=reply, blocks=blocks, response_type="in_channel")
+        except Exception:
+            log.exception("posting the check to the slash command's response_url failed")
 
     def _slack_url(self, url: str) -> bool:
         """response_url must be https on Slack's hooks host or on the configured Slack API host (never an
@@ -175,3 +226,28 @@ def render(ans: Answer, public_url: str) -> tuple[str, list[dict]]:
     if len(blocks) > MAX_BLOCKS:
         blocks = blocks[: MAX_BLOCKS - 1] + [{"type": "context", "elements": [{"type": "mrkdwn", "text": "More evidence in the chat page."}]}]
     return _clip(head, 3000), blocks
+
+
+CHECK_LABELS = {"quoted": ":speech_balloon: *Quoted*", "supported": ":white_check_mark: *Supported*",
+                "conflicts": ":x: *Conflicts*", "not_found": ":grey_question: *Not found*",
+                "unclear": ":warning: *Unclear*"}
+
+
+def render_check(report: CheckReport, public_url: str) -> tuple[str, list[dict]]:
+    """Block Kit for a check: a summary, then each sentence with its verdict (an emoji and a word), the reason and
+    a link to its best evidence."""
+    base = public_url.rstrip("/")
+    summary = ", ".join(f"{n} {v.replace('_', ' ')}" for v, n in report.counts.items() if n) or "nothing to check"
+    blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": f"Checked against the sources: {summary}."}}]
+    for i, s in enumerate(report.sentences, 1):
+        line = f"{i}. {CHECK_LABELS[s.verdict]} {_escape(s.text)}\n_{_escape(s.reason)}_"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(line)}})
+        links = [f"<{base}/#cite={quote(p.citation_id, safe='')}|{_escape(p.title)}>" for p in s.passages[:1]]
+        links += [f"<{base}/#cite={quote(f.citation_id, safe='')}|{_escape(f.value)} per {_escape(f.claimant or 'no claimant')}>"
+                  for c in s.claims for f in c.facts[:3]]
+        if links:
+            blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(" · ".join(links), 2000)}]})
+    if len(blocks) > MAX_BLOCKS:
+        blocks = blocks[: MAX_BLOCKS - 1] + [{"type": "context", "elements": [{"type": "mrkdwn", "text": "More in the chat page's Check view."}]}]
+    return f"Checked against the sources: {summary}.", blocks
+
