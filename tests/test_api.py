@@ -231,3 +231,22 @@ def test_api_docs_and_favicon_are_served_from_here(client):
     assert client.get("/docs-assets/redoc.standalone.js").status_code == 200
     icon = client.get("/favicon.ico")
     assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+
+
+def test_check_gives_each_sentence_a_verdict_with_evidence(client):
+    draft = ("Fighting ended around 7 am, at which point the jihadists began to destroy nearly everything in the base.\n"
+             "27 soldiers were killed in the 2022 Mondoro attack. Twelve soldiers were killed in the 2022 Mondoro attack.")
+    body = client.post("/check", json={"text": draft}).json()
+    got = [(s["verdict"], s["text"]) for s in body["sentences"]]
+    assert [v for v, _ in got] == ["quoted", "supported", "conflicts"], got
+    for s in body["sentences"]:
+        assert draft[s["start"]:s["end"]] == s["text"]
+        for p in s["passages"]:
+            text = client.get(f"/documents/{p['doc_id']}").json()["text"]
+            assert text[p["start"]:p["end"]] == p["quote"]
+    supported, conflicting = body["sentences"][1], body["sentences"][2]
+    assert {"27", "30"} <= {f["value"] for c in supported["claims"] for f in c["facts"]}  # the disagreement is shown
+    assert conflicting["claims"][0]["verdict"] == "conflicts" and "27" in conflicting["reason"]
+    assert body["counts"]["quoted"] == 1 and sum(body["counts"].values()) == 3
+    assert_error(client.post("/check", json={"text": "   "}), 400)
+    assert_error(client.post("/check", json={"text": "x" * 20_001}), 400)

@@ -327,6 +327,27 @@ def test_conversation_exports_as_markdown(page):
     assert "/#cite=" in text
 
 
+def test_check_a_text_marks_each_sentence_and_exports_footnotes(page):
+    page.locator(".tab[data-view=check]").click()
+    expect(page.locator("#check-text")).to_be_focused()
+    page.fill("#check-text", "27 soldiers were killed in the 2022 Mondoro attack.\n"
+                             "Twelve soldiers were killed in the 2022 Mondoro attack.")
+    page.locator("#check-run").click()
+    sentences = page.locator("#check-result .sent")
+    expect(sentences).to_have_count(2, timeout=60_000)
+    chips = page.locator("#check-result .chip").all_inner_texts()
+    assert chips == ["✓ Supported", "✗ Conflicts"], chips  # a word and an icon, not colour alone
+    sentences.nth(1).click()
+    expect(page.locator("#check-detail")).to_contain_text("27")
+    page.locator("#check-detail button.cite-link").first.click()
+    expect(page.locator("#doc-text mark")).to_have_count(1)
+    page.keyboard.press("Escape")
+    with page.expect_download() as dl:
+        page.locator("#check-export").click()
+    text = Path(dl.value.path()).read_text()
+    assert "Mondoro attack.[^1]" in text and "[^2]: **Conflicts**" in text and "/#cite=" in text
+
+
 def test_accessibility_and_screenshots_of_every_state(browser, server, shots):
     """axe-core finds no serious or critical violation in any state, light and dark, desktop and mobile."""
     problems = {}
@@ -359,5 +380,12 @@ def test_accessibility_and_screenshots_of_every_state(browser, server, shots):
             pg.locator(".tab[data-view=docs]").click()
             expect(pg.locator("#docs-table tbody tr").first).to_be_visible()
             check("documents")
+            pg.locator(".tab[data-view=check]").click()
+            pg.fill("#check-text", "27 soldiers were killed in the 2022 Mondoro attack. Twelve soldiers were killed "
+                                   "in the 2022 Mondoro attack. The African Union sent a mission to Kwala in 2022.")
+            pg.locator("#check-run").click()
+            expect(pg.locator("#check-result .sent").first).to_be_visible(timeout=60_000)
+            pg.locator("#check-result .sent").nth(1).click()
+            check("check")
             context.close()
     assert not problems, "\n".join(f"{k}: {v}" for k, v in problems.items())
