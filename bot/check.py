@@ -42,14 +42,18 @@ MAX_SENTENCES = 100
 QUOTE_MIN_WORDS = 4
 # passage evidence, on the calibrated answerability confidence of the sentence read as a question against its
 # best evidence sentence, and that sentence's cosine to it (chosen on the dev half of tests/check/sentences.jsonl)
-SUPPORT_DENSE = 0.72
-SUPPORT_CONFIDENCE = 0.5
-NOT_FOUND_DENSE = 0.55
-ACTOR_DENSE = 0.6
+SUPPORT_DENSE = 0.8
+SUPPORT_CONFIDENCE = 0.3
+SUPPORT_COVERAGE = 0.5
+NOT_FOUND_DENSE = 0.62
+NOT_FOUND_COVERAGE = 0.4
+CLAIM_SUPPORT_DENSE = 0.6
 
 _QUOTED = re.compile(r"[“\"]([^”\"]+)[”\"]")
-_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})\s+({MONTHS})\b|\b({MONTHS})\s+(\d{{1,2}})\b")
-_MONTH = re.compile(rf"\b({MONTHS})\b")
+_MON = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+_ANY_MONTH = rf"(?:{MONTHS}|{_MON})"
+_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_ANY_MONTH})(?!\w)|\b({_ANY_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b")
+_MONTH = re.compile(rf"\b({_ANY_MONTH})(?!\w)")
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 
 
@@ -157,39 +161,46 @@ def check_sentence(src: Sources, sentence: str, start: int, end: int) -> Sentenc
     judged = answers.judge(src.snap, sentence, answers.candidates(src.snap, retrieval, limit=4),
                            logits=src.logits, confidence=src.confidence)
     passages = answers.build_passages(src.snap, retrieval, top_k=3, max_chars=src.quote_max_chars, judged=judged)
-
+    if judged:
+        best = max(judged, key=lambda j: j.evidence.dense)
+        doc_text = src.snap.document_text(best.sentence.doc_id)
+        here = best.sentence.span.of(doc_text)
+        title = src.snap.documents[best.sentence.doc_id].title
+        missing_here, missing_doc = name_gaps(sentence, here, f"{title} {doc_text}")
+        signals.update(dense=round(best.evidence.dense, 4), confidence=round(judged[0].confidence, 4),
+                       coverage=round(best.evidence.coverage, 4), missing_here=round(missing_here, 3),
+                       missing_doc=round(missing_doc, 3), other_actor=_names_other_actor(sentence, here),
+                       unknown_name=any(not _in(n, doc_text) for n in _names(sentence)))
+        evidence = " ".join(src.snap.chunk(j.sentence.vid).text for j in judged[:3])
+        signals.update(figures_in_evidence=all(f" {n} " in _digits(evidence) for n in _digits(sentence).split()))
     claims = _claims(src, sentence)
-    if claims:
-        wrong = [c for c in claims if c.verdict == CONFLICTS]
-        if wrong:
-            said = "; ".join(f"{c.value} ({c.field}): the sources say "
-                             + ", ".join(f"{f.value}" + (f" per {f.claimant}" if f.claimant else "") for f in c.facts)
-                             for c in wrong)
-            return done(CONFLICTS, 0.9, f"The sources state this differently. {said}.", passages, claims)
+    signals.update(claims=[(c.value, c.verdict) for c in claims])
+    return _decide(done, signals, claims, passages)
+
+
+def _decide(done, signals: dict, claims: list[ClaimCheck], passages) -> SentenceCheck:
+    dense, confidence = signals.get("dense", 0.0), signals.get("confidence", 0.0)
+    wrong = [c for c in claims if c.verdict == CONFLICTS]
+    if wrong:
+        said = "; ".join(f"{c.value} ({c.field}): the sources say "
+                         + ", ".join(f"{f.value}" + (f" per {f.claimant}" if f.claimant else "") for f in c.facts)
+                         for c in wrong)
+        return done(CONFLICTS, 0.9, f"The sources state this differently. {said}.", passages, claims)
+    # a figure, or a full date, that matches; a year or a month only names the event
+    substantive = [c for c in claims if c.field != "date" or (date_parts(c.value) or (None, None, None))[2] is not None]
+    if substantive and dense >= CLAIM_SUPPORT_DENSE:
         disagree = any(len({(f.low, f.high) for f in c.facts if f.low is not None}) > 1 for c in claims)
         note = " The sources disagree among themselves; every claim is listed." if disagree else ""
         return done(SUPPORTED, 0.9, f"Every figure and date matches a claim in the sources.{note}", passages, claims)
-
-    if not judged:
-        return done(NOT_FOUND, 0.9, "Nothing in the documents bears on this.", passages)
-    best = max(judged, key=lambda j: j.evidence.dense)
-    top = judged[0]
-    doc_text = src.snap.document_text(best.sentence.doc_id)
-    here = best.sentence.span.of(doc_text)
-    missing_here, missing_doc = name_gaps(sentence, here, f"{src.snap.documents[best.sentence.doc_id].title} {doc_text}")
-    dense = best.evidence.dense
-    signals.update(dense=round(dense, 4), confidence=round(top.confidence, 4), coverage=round(best.evidence.coverage, 4),
-                   missing_here=missing_here, missing_doc=missing_doc, other_actor=_names_other_actor(sentence, here),
-                   unknown_name=any(not _in(n, doc_text) for n in _names(sentence)))
-    if dense >= ACTOR_DENSE and any(not _in(n, doc_text) for n in _names(sentence)) and _names_other_actor(sentence, here):
-        names = ", ".join(n for n in _names(sentence) if not _in(n, doc_text))
-        return done(CONFLICTS, 0.7, f"The sources tell this of someone else: {names} does not appear in "
-                                    f"{src.snap.documents[best.sentence.doc_id].title}.", passages)
-    if dense >= SUPPORT_DENSE and top.confidence >= SUPPORT_CONFIDENCE and missing_here == 0:
-        return done(SUPPORTED, top.confidence, "A passage states the same thing.", passages)
-    if dense < NOT_FOUND_DENSE:
-        return done(NOT_FOUND, 1.0 - dense, "Nothing in the documents bears on this.", passages)
-    return done(UNCLEAR, top.confidence, "The closest passages are related but do not clearly state this.", passages)
+    if not passages:
+        return done(NOT_FOUND, 0.9, "Nothing in the documents bears on this.", passages, claims)
+    coverage = signals.get("coverage", 0.0)
+    if (signals.get("figures_in_evidence", True) and dense >= SUPPORT_DENSE and confidence >= SUPPORT_CONFIDENCE and coverage >= SUPPORT_COVERAGE
+            and signals.get("missing_doc", 1) <= 0.2):
+        return done(SUPPORTED, confidence, "A passage states the same thing.", passages, claims)
+    if dense < NOT_FOUND_DENSE and coverage < NOT_FOUND_COVERAGE:
+        return done(NOT_FOUND, 1.0 - dense, "Nothing in the documents bears on this.", passages, claims)
+    return done(UNCLEAR, confidence, "The closest passages are related but do not clearly state this.", passages, claims)
 
 
 def _exact(src: Sources, text: str) -> list[answers.Passage]:
@@ -217,7 +228,8 @@ def _claims(src: Sources, sentence: str) -> list[ClaimCheck]:
     out = []
     for c in claim_facts(sentence, src.domains):
         if c.kind == DATE:
-            groups = [g for g in any_year if _about_event(sentence, g)]
+            parts = date_parts(c.value)
+            groups = [g for g in any_year if parts and _event_date_claim(sentence, g, parts)]
             checked = _date_check(src, c, groups) if groups else None
         else:
             checked = _figure_check(src, c, by_year) if by_year else None
@@ -227,24 +239,37 @@ def _claims(src: Sources, sentence: str) -> list[ClaimCheck]:
 
 
 def _plain(named: list[tuple[EventGroup, float]]) -> list[EventGroup]:
-    """The events a sentence names most plainly (all of them when several tie), if plainly enough."""
-    if not named or named[0][1] < 0.8:
+    """The events a sentence names most plainly (all of them when several tie): by a place or a word of their
+    name, not a spelling variant (a figure is only compared with the event the sentence surely means)."""
+    top = max((s for _, s in named), default=0.0)
+    if top < 0.9:
         return []
-    top = named[0][1]
     return [g for g, s in named if s >= top - 1e-9]
 
 
-_HAPPENED = re.compile(r"(?:took place|happened|occurred|began|started|broke out|struck|was held|were held)\b")
+_HAPPENED = re.compile(r"\b(?:took place|take place|happened|occurred|struck|hit|broke out|was held|were held)\b")
+# another action than the event itself, whose date is not the event's: a claim, an announcement, a toll raised,
+# a mission sent, an arrest, a ruling...
+_OTHER_ACTION = re.compile(
+    r"\b(?:announc|declar|claim|said|say|stat|report|rais|revis|dispatch|sent|send|arrest|charg|reject|visit|issu|"
+    r"publish|releas|condemn|approv|rul|sign|appoint|resign|sworn|swear|extend|lift|impos|evacuat|reopen|open|"
+    r"confirm|deni|den|accus|blam|vow|pledg|promis|warn|call|ask|urg|order|launch|begin|began|start|end|"
+    r"took office|take office|will|since)\w*")
 
 
-def _about_event(sentence: str, group: EventGroup) -> bool:
-    """The sentence's date is the event's own when the sentence says the event happened then: it uses the
-    event's kind ('attacked', 'the raid', 'the earthquake') or a verb of happening, not another action's
-    ('the African Union sent investigators to Sokolo in February 2020')."""
+def _event_date_claim(sentence: str, group: EventGroup, parts) -> bool:
+    """Whether the sentence's date is the event's own: the sentence tells the event happening (its kind, 'the
+    raid', 'attacked', or 'took place') and no other action that the date could belong to ('JNIM claimed the
+    attack on March 8', 'the African Union sent a mission in February'). A month or a year alone counts only
+    with 'took place', 'happened' and the like."""
     folded = fold(sentence)
+    if _OTHER_ACTION.search(folded):
+        return False
+    if _HAPPENED.search(folded):
+        return True
     kinds = {group.kind} | {ev.kind for ev in group.events}
     stems = {fold(k)[:5] for k in kinds if k and len(k) >= 4}
-    return bool(_HAPPENED.search(folded)) or any(re.search(rf"\b{re.escape(st)}", folded) for st in stems)
+    return parts[2] is not None and any(re.search(rf"\b{re.escape(st)}", folded) for st in stems)
 
 
 def _figure_check(src: Sources, c: Fact, groups: list[EventGroup]) -> ClaimCheck | None:
@@ -253,25 +278,58 @@ def _figure_check(src: Sources, c: Fact, groups: list[EventGroup]) -> ClaimCheck
               and not (c.side and f.side and c.side != f.side)]
     if not theirs:
         return None
+    what = c.field + (f" ({c.side})" if c.side else "")
+    if c.claimant:
+        # the draft says who gives the figure: it is that source's figure that must match ('the Malian government
+        # said 45 soldiers were killed' against the government's 20, not against another source's 45)
+        same = [f for f in theirs if f.claimant and _same_claimant(c.claimant, f.claimant)]
+        named = [f for f in theirs if f.claimant]
+        if same:
+            ok = any(_overlaps(c, f) for f in same)
+            return ClaimCheck(c.value, what, SUPPORTED if ok else CONFLICTS, _cite(src, same + [f for f in theirs if f not in same]))
+        matching = [f for f in theirs if _overlaps(c, f)]
+        if matching and all(f.claimant for f in matching) and len(named) == len(theirs):
+            return ClaimCheck(c.value, what, CONFLICTS, _cite(src, matching + [f for f in theirs if f not in matching]))
     ok = any(_overlaps(c, f) for f in theirs)
-    return ClaimCheck(c.value, c.field + (f" ({c.side})" if c.side else ""), SUPPORTED if ok else CONFLICTS,
-                      _cite(src, theirs))
+    return ClaimCheck(c.value, what, SUPPORTED if ok else CONFLICTS, _cite(src, theirs))
+
+
+_CLAIMANT_FILLER = {"the", "of", "and", "a", "an", "its", "citing", "according", "to", "sources", "source"}
+
+
+def _same_claimant(a: str, b: str) -> bool:
+    """'The Malian government' and 'Malian gov.', 'JNIM' and 'JNIM': the same source when their significant
+    words share their first three letters."""
+    def words(x: str) -> set[str]:
+        return {w[:3] for w in re.findall(r"\w+", fold(x)) if len(w) >= 2 and w not in _CLAIMANT_FILLER}
+    wa, wb = words(a), words(b)
+    return bool(wa) and bool(wb) and (wa <= wb or wb <= wa)
+
+
+OPEN_ENDED = 1.25  # "more than 30", "50+": read as up to a quarter more, not as any larger number
 
 
 def _overlaps(c: Fact, f: Fact) -> bool:
+    """The draft's figure and the source's claim can be the same number: their ranges meet (an open-ended one
+    read as up to a quarter more; hedged ones, 'about 40', with a tenth of slack)."""
     slack = 0.1 if (c.quantity and c.quantity.approximate) or (f.quantity and f.quantity.approximate) else 0.0
-    c_low, c_high = c.low * (1 - slack), (c.high if c.high is not None else float("inf")) * (1 + slack)
-    f_high = f.high if f.high is not None else float("inf")
-    return c_low <= f_high and f.low <= c_high
+    c_high = c.high if c.high is not None else c.low * OPEN_ENDED
+    f_high = f.high if f.high is not None else f.low * OPEN_ENDED
+    return c.low * (1 - slack) <= f_high * (1 + slack) and f.low * (1 - slack) <= c_high * (1 + slack)
 
 
 def _date_check(src: Sources, c: Fact, groups: list[EventGroup]) -> ClaimCheck | None:
     mine = date_parts(c.value)
     if mine is None:
         return None
-    theirs = [f for g in groups for f in g.facts if f.kind == DATE and f.field == "date" and date_parts(f.value)]
-    if not theirs:
+    dated = [f for g in groups for f in g.facts if f.kind == DATE and f.field == "date" and date_parts(f.value)]
+    if not dated:
         return None
+    # the fullest dates the sources give for the event ('January 26, 2020' over 'January 26' or '2020')
+    fullest = max(sum(p is not None for p in date_parts(f.value)) for f in dated)
+    theirs = [f for f in dated if sum(p is not None for p in date_parts(f.value)) == fullest]
+    if not any(_shared(mine, date_parts(f.value)) for f in theirs):
+        return None  # '2008' against 'April 27th': nothing to compare
     ok = any(_same_date(mine, date_parts(f.value)) for f in theirs)
     return ClaimCheck(c.value, "date", SUPPORTED if ok else CONFLICTS, _cite(src, theirs))
 
@@ -282,8 +340,12 @@ def date_parts(text: str) -> tuple[int | None, str | None, int | None] | None:
     dm = _DAY_MONTH.search(text)
     month = _MONTH.search(text)
     day = int(dm.group(1) or dm.group(4)) if dm else None
-    parts = (int(year.group(1)) if year else None, month.group(1).lower() if month else None, day)
+    parts = (int(year.group(1)) if year else None, month.group(1).lower()[:3] if month else None, day)
     return parts if any(p is not None for p in parts) else None
+
+
+def _shared(a, b) -> bool:
+    return any(x is not None and y is not None for x, y in zip(a, b))
 
 
 def _same_date(a, b) -> bool:
@@ -298,6 +360,11 @@ def _names_other_actor(sentence: str, evidence: str) -> bool:
     theirs = [n for n in _names(evidence) if not _in(n, sentence)]
     mine = [n for n in _names(sentence) if not _in(n, evidence)]
     return bool(mine) and bool(theirs)
+
+
+def _digits(text: str) -> str:
+    """The figures written in digits, thousands separators dropped ('27,732' -> '27732'), space-separated."""
+    return " " + " ".join(re.sub(r"[,\u202f ]", "", m) for m in re.findall(r"\d[\d,\u202f]*(?:\.\d+)?", text)) + " "
 
 
 def _names(text: str) -> list[str]:

@@ -46,6 +46,7 @@ def main() -> int:
     p.add_argument("--work", type=Path, default=ROOT / "bench-data" / "check")
     p.add_argument("--features", type=Path, help="write each sentence's signals and verdicts here (JSON lines)")
     p.add_argument("--show-errors", action="store_true")
+    p.add_argument("--no-timing", action="store_true", help="skip the paragraph timing")
     a = p.parse_args()
     rows = [json.loads(x) for x in a.set.read_text().splitlines() if x.strip()]
     bot = Bot(Settings(index_dir=a.work / "index", seeds_dir=a.work / "none"))
@@ -74,6 +75,8 @@ def main() -> int:
             if r["got"] != r["verdict"]:
                 print(f"[{r['split']}] {r['category']}: want {r['verdict']}, got {r['got']}: {r['text']}\n      {r['reason'][:160]} {r['signals']}")
 
+    if a.no_timing:
+        return 0
     seeds = Bot(Settings(index_dir=a.work / "seeds-index", seeds_dir=a.work / "none"))
     seeds.ingest([ROOT / "seeds"])
     seeds.warm()
