@@ -174,7 +174,7 @@ def check_sentence(src: Sources, sentence: str, start: int, end: int) -> Sentenc
         evidence = " ".join(src.snap.chunk(j.sentence.vid).text for j in judged[:3])
         signals.update(figures_in_evidence=all(f" {n} " in _digits(evidence) for n in _digits(sentence).split()))
     claims = _claims(src, sentence)
-    signals.update(claims=[(c.value, c.verdict) for c in claims])
+    signals.update(claims=[(c.value, c.verdict) for c in claims], sentence=sentence)
     return _decide(done, signals, claims, passages)
 
 
@@ -188,7 +188,11 @@ def _decide(done, signals: dict, claims: list[ClaimCheck], passages) -> Sentence
         return done(CONFLICTS, 0.9, f"The sources state this differently. {said}.", passages, claims)
     # a figure, or a full date, that matches; a year or a month only names the event
     substantive = [c for c in claims if c.field != "date" or (date_parts(c.value) or (None, None, None))[2] is not None]
-    if substantive and dense >= CLAIM_SUPPORT_DENSE:
+    # and no other figure of the sentence goes unchecked (a date that matches does not vouch for a magnitude)
+    checked = _digits(" ".join(c.value for c in claims)).split()
+    if substantive and dense >= CLAIM_SUPPORT_DENSE and (
+            signals.get("figures_in_evidence", False)
+            or all(n in checked for n in _digits(signals.get("sentence", "")).split())):
         disagree = any(len({(f.low, f.high) for f in c.facts if f.low is not None}) > 1 for c in claims)
         note = " The sources disagree among themselves; every claim is listed." if disagree else ""
         return done(SUPPORTED, 0.9, f"Every figure and date matches a claim in the sources.{note}", passages, claims)
@@ -232,7 +236,7 @@ def _claims(src: Sources, sentence: str) -> list[ClaimCheck]:
             groups = [g for g in any_year if parts and _event_date_claim(sentence, g, parts)]
             checked = _date_check(src, c, groups) if groups else None
         else:
-            checked = _figure_check(src, c, by_year) if by_year else None
+            checked = _figure_check(src, c, by_year, sentence) if by_year else None
         if checked is not None:
             out.append(checked)
     return out
@@ -272,10 +276,11 @@ def _event_date_claim(sentence: str, group: EventGroup, parts) -> bool:
     return parts[2] is not None and any(re.search(rf"\b{re.escape(st)}", folded) for st in stems)
 
 
-def _figure_check(src: Sources, c: Fact, groups: list[EventGroup]) -> ClaimCheck | None:
+def _figure_check(src: Sources, c: Fact, groups: list[EventGroup], sentence: str) -> ClaimCheck | None:
+    domain_fields = {spec.name for d in src.domains for spec in d.fields}
     theirs = [f for g in groups for f in g.facts
               if f.kind == FIGURE and f.field == c.field and f.low is not None
-              and not (c.side and f.side and c.side != f.side)]
+              and not (c.side and f.side and c.side != f.side) and _comparable(c, f, domain_fields)]
     if not theirs:
         return None
     what = c.field + (f" ({c.side})" if c.side else "")
@@ -283,15 +288,21 @@ def _figure_check(src: Sources, c: Fact, groups: list[EventGroup]) -> ClaimCheck
         # the draft says who gives the figure: it is that source's figure that must match ('the Malian government
         # said 45 soldiers were killed' against the government's 20, not against another source's 45)
         same = [f for f in theirs if f.claimant and _same_claimant(c.claimant, f.claimant)]
-        named = [f for f in theirs if f.claimant]
         if same:
             ok = any(_overlaps(c, f) for f in same)
             return ClaimCheck(c.value, what, SUPPORTED if ok else CONFLICTS, _cite(src, same + [f for f in theirs if f not in same]))
-        matching = [f for f in theirs if _overlaps(c, f)]
-        if matching and all(f.claimant for f in matching) and len(named) == len(theirs):
-            return ClaimCheck(c.value, what, CONFLICTS, _cite(src, matching + [f for f in theirs if f not in matching]))
     ok = any(_overlaps(c, f) for f in theirs)
     return ClaimCheck(c.value, what, SUPPORTED if ok else CONFLICTS, _cite(src, theirs))
+
+
+def _comparable(c: Fact, f: Fact, domain_fields: set[str]) -> bool:
+    """Two figures of one field count the same thing: a field a domain pack defines ('killed'), or the same
+    counted noun or unit ('homes', 'km'). A document's own generic label ('amount', 'left') alone is not enough
+    to call two figures the same claim, or to call them in conflict."""
+    if c.field in domain_fields:
+        return True
+    return bool((c.noun and fold(c.noun) == fold(f.noun)) or (c.unit and c.unit == f.unit)
+                or (c.label and fold(c.label) == fold(f.label) and fold(c.label) != fold(c.field)))
 
 
 _CLAIMANT_FILLER = {"the", "of", "and", "a", "an", "its", "citing", "according", "to", "sources", "source"}
