@@ -29,11 +29,11 @@ from bot.facts.extract import extract_facts
 from bot.facts.model import DATE, FIGURE, EventGroup, Fact
 from bot.facts.table import FactTable
 from bot.ingest import document_from_bytes
-from bot.matching import find_occurrences, fold
+from bot.matching import fold
 from bot.retrieval import Retriever
 from bot.spans import Span
 from bot.store import Snapshot
-from bot.citations import candidate_documents
+from bot.citations import exact_occurrences
 
 QUOTED, SUPPORTED, CONFLICTS, NOT_FOUND, UNCLEAR = "quoted", "supported", "conflicts", "not_found", "unclear"
 VERDICTS = (QUOTED, SUPPORTED, CONFLICTS, NOT_FOUND, UNCLEAR)
@@ -209,11 +209,8 @@ def _decide(done, signals: dict, claims: list[ClaimCheck], passages) -> Sentence
 
 def _exact(src: Sources, text: str) -> list[answers.Passage]:
     """Passages where `text` occurs (whitespace, quote marks, dashes and case aside)."""
-    out = []
-    for doc_id in candidate_documents(src.snap, text):
-        for s, e in find_occurrences(src.snap.document_text(doc_id), text)[:2]:
-            out.append(answers.make_passage(src.snap, doc_id, Span(s, e), score=1.0, section=""))
-    return out[:3]
+    return [answers.make_passage(src.snap, doc_id, Span(s, e), score=1.0, section="")
+            for doc_id, s, e in exact_occurrences(src.snap, text)[:3]]
 
 
 def claim_facts(sentence: str, domains: list[Domain]) -> list[Fact]:

@@ -1,8 +1,9 @@
 """Citations: a citation id opened back into its document, and a claim or quote traced to where it comes from.
 
-Tracing a claim reads only the documents the lexical index says hold its rarest words (at most
-`MAX_DOCUMENTS` of them), so its cost does not grow with the collection; exact occurrences (tolerant of
-whitespace, quote marks, dashes and case) come first, then the closest passages.
+Tracing a claim reads only the stretches of text (three consecutive chunks) that the lexical index says hold
+all its rarest words, at most `MAX_WINDOWS` of them, so its cost grows neither with the collection nor with
+the size of a document; exact occurrences (tolerant of whitespace, quote marks, dashes and case) come first,
+then the closest passages.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from bot.retrieval import Retriever
 from bot.spans import Span, verify_quote
 from bot.store import Snapshot, query_terms
 
-MAX_DOCUMENTS = 50  # documents read for exact occurrences of one claim
+MAX_WINDOWS = 200  # stretches of text read for exact occurrences of one claim
+WINDOW_CHUNKS = 3  # a quote may run across chunk boundaries: each stretch is this many consecutive chunks
 
 
 @dataclass(frozen=True)
@@ -95,9 +97,8 @@ class Citations:
         if snap is None:
             return []
         matches: list[ClaimMatch] = []
-        for doc_id in candidate_documents(snap, claim):
-            for start, end in find_occurrences(snap.document_text(doc_id), claim):
-                matches.append(self._match(snap, doc_id, start, end, exact=True, score=1.0))
+        for doc_id, start, end in exact_occurrences(snap, claim):
+            matches.append(self._match(snap, doc_id, start, end, exact=True, score=1.0))
         if len(claim.strip()) >= 3:
             retrieval = self.retriever.retrieve(snap, claim)
             taken = {(m.doc_id, m.start, m.end) for m in matches}
@@ -117,20 +118,32 @@ class Citations:
                           answers.locate(snap, doc_id, Span(start, end)))
 
 
-def candidate_documents(snap: Snapshot, claim: str) -> list[str]:
-    """Documents that hold every content word of the claim (by the lexical index), rarest words first, at most
-    MAX_DOCUMENTS; a claim with no indexed words reads no document."""
+def exact_occurrences(snap: Snapshot, claim: str) -> list[tuple[str, int, int]]:
+    """Where `claim` occurs word for word (whitespace, quote marks, dashes and case aside), as (doc_id, start,
+    end), in document order. Only stretches of `WINDOW_CHUNKS` consecutive chunks holding every one of the
+    claim's six rarest indexed words are read; a claim with no indexed words reads nothing."""
     terms = sorted(set(query_terms(claim)), key=lambda t: snap.idf.get(t, snap.idf_ceiling), reverse=True)[:6]
-    if not terms:
+    if not terms or snap.chunk_count == 0:
         return []
-    hits = None
+    hits = np.ones(snap.chunk_count, dtype=bool)
     for t in terms:
         has = snap.lexical_scores([t]) > 0
-        docs = set(np.unique(snap.chunk_doc[has]).tolist()) if has.any() else set()
-        hits = docs if hits is None else hits & docs
-        if not hits:
+        near = has.copy()
+        for k in range(1, WINDOW_CHUNKS):
+            near[:-k] |= has[k:]
+        hits &= near
+        if not hits.any():
             return []
-    return [snap.doc_ids[i] for i in sorted(hits)][:MAX_DOCUMENTS]
+    found: set[tuple[int, int, int]] = set()
+    for first in np.flatnonzero(hits)[:MAX_WINDOWS].tolist():
+        doc = snap.chunk_doc[first]
+        window = [v for v in range(first, min(first + WINDOW_CHUNKS, snap.chunk_count)) if snap.chunk_doc[v] == doc]
+        spans = [s for v in window for s in snap.chunk(v).sentences]
+        a, b = min(s.start for s in spans), max(s.end for s in spans)
+        text = snap.document_text(snap.doc_ids[doc])
+        for start, end in find_occurrences(text[a:b], claim):
+            found.add((int(doc), a + start, a + end))
+    return [(snap.doc_ids[d], start, end) for d, start, end in sorted(found)]
 
 
 def references(snap: Snapshot, doc_id: str, quote: str) -> list[Reference]:
