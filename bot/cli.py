@@ -120,8 +120,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"indexed {settings.seeds_dir}: {len(report.added) + len(report.updated)} documents, {report.chunks} chunks")
     for _, reason in report.rejected if report is not None else []:
         print(f"rejected   {reason}", file=sys.stderr)
+    host, port = args.host or settings.host, args.port or settings.port
+    if args.workers > 1:
+        # each worker process loads its own models and reads the same index; conversations, Slack deliveries and
+        # webhook replays are shared through the state database in the index folder, and every worker picks up
+        # a new index generation on its next request
+        os.environ["BOT_INDEX_DIR"] = str(settings.index_dir)
+        del bot
+        uvicorn.run("bot.api.app:app_from_env", factory=True, host=host, port=port, workers=args.workers,
+                    log_level="info")
+        return 0
     app = create_app(settings, bot=bot)
-    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level="info")
     return 0
 
 
@@ -211,6 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("serve", cmd_serve, "Serve the HTTP API (builds the index from seeds/ first when it is empty).")
     p.add_argument("--host", default=None, help="address to bind (default 127.0.0.1, env BOT_HOST)")
     p.add_argument("--port", type=int, default=None, help="port (default 8000, env BOT_PORT)")
+    p.add_argument("--workers", type=int, default=1, choices=range(1, 65), metavar="N",
+                   help="worker processes (default 1; use the number of cores)")
 
     p = add("facts", cmd_facts, "Export the extracted fact table.")
     fmt = p.add_mutually_exclusive_group()

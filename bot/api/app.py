@@ -202,3 +202,8 @@ def create_app(settings: Settings | None = None, *, bot: Bot | None = None) -> F
                               redoc_favicon_url="/favicon.ico", with_google_fonts=False)
 
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app for one of `citebot serve --workers N`'s processes: settings from the environment."""
+    return create_app(Settings())
