@@ -5,7 +5,7 @@ ENV HF_HUB_OFFLINE=1 PYTHONUNBUFFERED=1 BOT_HOST=0.0.0.0
 RUN pip install --no-cache-dir torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
 COPY pyproject.toml README.md ./
 COPY bot ./bot
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir '.[postgres]'
 COPY seeds ./seeds
 RUN citebot ingest seeds/
 EXPOSE 8000

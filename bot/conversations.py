@@ -4,7 +4,8 @@ The server issues conversation ids (128 random bits); an id it did not issue, or
 refused, so one client can neither read nor steer another's conversation. Slack threads and webhook
 callers keep their own conversations in namespaces of their own, which `/ask` cannot reach. State lives
 in SQLite (WAL) beside the index, so `citebot ask --conversation-id` works across invocations and several
-server processes share it; a read-only index folder falls back to memory. Bounded in count, bytes and age.
+server processes share it; with `BOT_DATABASE_URL=postgresql://...` it lives in PostgreSQL, shared by servers
+on several machines. A read-only index folder falls back to memory. Bounded in count, bytes and age.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from bot.errors import BotError
 
 log = logging.getLogger(__name__)
 
@@ -71,27 +74,61 @@ class Conversation:
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
-    namespace TEXT NOT NULL, id TEXT NOT NULL, payload TEXT NOT NULL, updated REAL NOT NULL,
+    namespace TEXT NOT NULL, id TEXT NOT NULL, payload TEXT NOT NULL, updated DOUBLE PRECISION NOT NULL,
     PRIMARY KEY (namespace, id)
 );
 CREATE INDEX IF NOT EXISTS conversations_updated ON conversations(updated);
 CREATE TABLE IF NOT EXISTS seen (
-    kind TEXT NOT NULL, key TEXT NOT NULL, expires REAL NOT NULL, PRIMARY KEY (kind, key)
+    kind TEXT NOT NULL, key TEXT NOT NULL, expires DOUBLE PRECISION NOT NULL, PRIMARY KEY (kind, key)
 );
 """
 
 
-class ConversationStore:
-    """Conversations by (namespace, id). `path` None keeps them in memory (tests, read-only index)."""
+class _Database:
+    """The few calls the store makes, on SQLite or PostgreSQL: the SQL is written once, in the subset both
+    engines take ('?' placeholders become psycopg's '%s'); a write transaction takes SQLite's write lock at once
+    (BEGIN IMMEDIATE), PostgreSQL's row locks and unique keys do the rest."""
 
-    def __init__(self, path: Path | None, *, ttl_seconds: int, max_count: int):
+    def __init__(self, conn, *, postgres: bool):
+        self.conn = conn
+        self.postgres = postgres
+
+    def execute(self, sql: str, params: tuple = ()):
+        return self.conn.execute(sql.replace("?", "%s") if self.postgres else sql, params)
+
+    def begin(self) -> None:
+        self.conn.execute("BEGIN" if self.postgres else "BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        self.conn.execute("COMMIT")
+
+    def rollback(self) -> None:
+        self.conn.execute("ROLLBACK")
+
+
+class ConversationStore:
+    """Conversations by (namespace, id), and the deliveries already seen. `path` None keeps them in memory
+    (tests, read-only index); `url` (postgresql://...) keeps them in PostgreSQL instead of the SQLite file."""
+
+    def __init__(self, path: Path | None, *, ttl_seconds: int, max_count: int, url: str = ""):
         self.ttl = ttl_seconds
         self.max_count = max_count
         self._lock = threading.Lock()
-        self._conn = self._connect(path)
+        self._db = self._postgres(url) if url else self._connect(path)
 
     @staticmethod
-    def _connect(path: Path | None) -> sqlite3.Connection:
+    def _postgres(url: str) -> _Database:
+        try:
+            import psycopg
+        except ImportError:
+            raise BotError("BOT_DATABASE_URL needs the PostgreSQL driver: pip install 'psycopg[binary]'") from None
+        conn = psycopg.connect(url, autocommit=True)
+        for statement in filter(str.strip, _SCHEMA.split(";")):
+            conn.execute(statement)
+        return _Database(conn, postgres=True)
+
+    @staticmethod
+    def _connect(path: Path | None) -> _Database:
         if path is not None:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -103,12 +140,12 @@ class ConversationStore:
                 conn.executescript(_SCHEMA)
                 conn.execute("BEGIN IMMEDIATE")  # proves the file takes writes (a read-only mount refuses)
                 conn.execute("ROLLBACK")
-                return conn
+                return _Database(conn, postgres=False)
             except (OSError, sqlite3.Error) as exc:
                 log.warning("conversations kept in memory: %s is not writable (%s)", path, exc)
         conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         conn.executescript(_SCHEMA)
-        return conn
+        return _Database(conn, postgres=False)
 
     def start(self, namespace: str = WEB) -> Conversation:
         """A new conversation with a server-issued id."""
@@ -121,8 +158,8 @@ class ConversationStore:
         if namespace == WEB and not _ISSUED.match(cid or ""):
             return None
         with self._lock:
-            row = self._conn.execute("SELECT payload, updated FROM conversations WHERE namespace = ? AND id = ?",
-                                     (namespace, cid)).fetchone()
+            row = self._db.execute("SELECT payload, updated FROM conversations WHERE namespace = ? AND id = ?",
+                                   (namespace, cid)).fetchone()
         if row is None or time.time() - row[1] > self.ttl:
             return None
         return Conversation.from_payload(cid, namespace, row[0])
@@ -136,20 +173,20 @@ class ConversationStore:
     def save(self, conv: Conversation) -> None:
         now = time.time()
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            self._db.begin()
             try:
-                self._conn.execute(
+                self._db.execute(
                     "INSERT INTO conversations(namespace, id, payload, updated) VALUES (?, ?, ?, ?) "
                     "ON CONFLICT(namespace, id) DO UPDATE SET payload = excluded.payload, updated = excluded.updated",
                     (conv.namespace, conv.id, conv.payload(), now))
-                self._conn.execute("DELETE FROM conversations WHERE updated < ?", (now - self.ttl,))
-                excess = self._conn.execute("SELECT COUNT(*) FROM conversations").fetchone()[0] - self.max_count
+                self._db.execute("DELETE FROM conversations WHERE updated < ?", (now - self.ttl,))
+                excess = self._db.execute("SELECT COUNT(*) FROM conversations").fetchone()[0] - self.max_count
                 if excess > 0:
-                    self._conn.execute("DELETE FROM conversations WHERE rowid IN "
-                                       "(SELECT rowid FROM conversations ORDER BY updated LIMIT ?)", (excess,))
-                self._conn.execute("COMMIT")
+                    self._db.execute("DELETE FROM conversations WHERE (namespace, id) IN "
+                                     "(SELECT namespace, id FROM conversations ORDER BY updated LIMIT ?)", (excess,))
+                self._db.commit()
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._db.rollback()
                 raise
 
     def first_time(self, kind: str, key: str, *, ttl_seconds: float = 3600, max_count: int = 100_000) -> bool:
@@ -158,24 +195,25 @@ class ConversationStore:
         still recognised."""
         now = time.time()
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            self._db.begin()
             try:
-                self._conn.execute("DELETE FROM seen WHERE expires < ?", (now,))
-                inserted = self._conn.execute("INSERT OR IGNORE INTO seen(kind, key, expires) VALUES (?, ?, ?)",
-                                              (kind, key[:512], now + ttl_seconds)).rowcount
-                excess = self._conn.execute("SELECT COUNT(*) FROM seen").fetchone()[0] - max_count
+                self._db.execute("DELETE FROM seen WHERE expires < ?", (now,))
+                inserted = self._db.execute("INSERT INTO seen(kind, key, expires) VALUES (?, ?, ?) "
+                                            "ON CONFLICT(kind, key) DO NOTHING",
+                                            (kind, key[:512], now + ttl_seconds)).rowcount
+                excess = self._db.execute("SELECT COUNT(*) FROM seen").fetchone()[0] - max_count
                 if excess > 0:
-                    self._conn.execute("DELETE FROM seen WHERE rowid IN (SELECT rowid FROM seen ORDER BY expires LIMIT ?)",
-                                       (excess,))
-                self._conn.execute("COMMIT")
+                    self._db.execute("DELETE FROM seen WHERE (kind, key) IN "
+                                     "(SELECT kind, key FROM seen ORDER BY expires LIMIT ?)", (excess,))
+                self._db.commit()
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._db.rollback()
                 raise
         return inserted == 1
 
     def count(self) -> int:
         with self._lock:
-            return self._conn.execute("SELECT COUNT(*) FROM conversations").fetchone()[0]
+            return self._db.execute("SELECT COUNT(*) FROM conversations").fetchone()[0]
 
 
 # A question that refers back: a pronoun or "there" standing for the subject, or an opener that continues.

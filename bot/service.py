@@ -64,7 +64,7 @@ class Bot:
         self.domains = enabled(settings.fact_domains)
         self.conversations = conv.ConversationStore(
             settings.index_dir / "state.sqlite", ttl_seconds=settings.conversation_ttl_seconds,
-            max_count=settings.max_conversations)
+            max_count=settings.max_conversations, url=settings.database_url)
         self.worker = Worker(settings.model_path(), chunk_tokens=settings.chunk_tokens,
                              domain_names=settings.fact_domains)
         self.library = Documents(self.snapshot)
