@@ -38,7 +38,7 @@ def _bot(args: argparse.Namespace, *, existing: bool = False):
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     bot = _bot(args)
-    report = bot.ingest([Path(p) for p in args.paths], progress=not args.quiet)
+    report = bot.ingest([Path(p) for p in args.paths], progress=not args.quiet, ray=args.ray)
     for doc_id in report.added:
         print(f"added      {doc_id}")
     for doc_id in report.updated:
@@ -200,6 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("ingest", cmd_ingest, "Add or update documents (.txt, .md, .html files or folders of them).")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--ray", metavar="auto|ADDRESS", default=None,
+                   help="prepare and embed on a Ray cluster (auto: the one this machine belongs to; or host:port)")
 
     p = add("remove", cmd_remove, "Remove a document and all its chunks, vectors and facts.")
     p.add_argument("doc_id", metavar="DOC_ID")

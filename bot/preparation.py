@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+
+import numpy as np
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,6 +45,30 @@ def prepare(doc: Document, tokens: Tokens, *, max_tokens: int, domains: Sequence
         log.exception("fact extraction failed for %s; the document is indexed without facts", doc.doc_id)
         facts = []
     return Prepared(doc, sentences, chunks, facts)
+
+
+def to_write(ready: Prepared, vectors: np.ndarray, sentence_vectors: list[np.ndarray], *, dim: int):
+    """Everything a prepared, embedded document contributes to the index (a bot.store.DocumentWrite; imported
+    here, not at the top, so the upload worker process does not load the index machinery)."""
+    from bot.store import DocumentWrite
+
+    d, chunks = ready.doc, ready.chunks
+    return DocumentWrite(
+        doc_id=d.doc_id, title=d.title, sha256=d.sha256, source=d.source, text=d.text, structure=structure_of(d),
+        chunks=chunks, vectors=vectors.reshape(len(chunks), dim),
+        sentence_vectors=np.concatenate(sentence_vectors) if sentence_vectors else np.zeros((0, dim), np.float32),
+        facts=ready.facts, format=d.format, original=d.original, source_map=d.source_map)
+
+
+def structure_of(doc: Document) -> dict:
+    """The document's structure as stored with it (spans only; the text is stored once)."""
+    return {
+        "title_span": [doc.title_span.start, doc.title_span.end] if doc.title_span else None,
+        "blocks": [[b.kind, b.span.start, b.span.end, b.section] for b in doc.blocks],
+        "cruft": [[c.start, c.end] for c in doc.cruft],
+        "references": {k: [v.start, v.end] for k, v in doc.references.items()},
+    }
+
 
 
 _CHILD_TOKENS = {}

@@ -17,7 +17,7 @@ from bot import check as check_mod
 from bot import conversations as conv
 from bot.answerability import DEFAULT_DIR as DEFAULT_MODEL
 from bot.answerability import Judge, question_names
-from bot.preparation import Prepared, Worker, prepare
+from bot.preparation import Prepared, Worker, prepare, to_write
 from bot.citations import CitationLookup, Citations, ClaimMatch
 from bot.documents import Documents, DocumentSummary, DocumentView, Original
 from bot.config import Settings
@@ -118,8 +118,10 @@ class Bot:
             return None  # a read-only index is served as it is
         return self.ingest([seeds], progress=progress)
 
-    def ingest(self, paths: list[Path], *, progress: bool = False) -> IngestReport:
-        """Add or replace documents from files and folders; unchanged files are skipped, bad ones reported."""
+    def ingest(self, paths: list[Path], *, progress: bool = False, ray: str | None = None) -> IngestReport:
+        """Add or replace documents from files and folders; unchanged files are skipped, bad ones reported.
+        With `ray` (a cluster address, or "auto"), the documents are prepared and embedded on that Ray cluster
+        and this process writes the new generation."""
         started = time.perf_counter()
         report = IngestReport()
         docs: list[Document] = []
@@ -140,7 +142,7 @@ class Bot:
                 continue
             seen[d.doc_id] = d.source
             unique.append(d)
-        self._write(unique, [], report, progress=progress)
+        self._write(unique, [], report, progress=progress, ray=ray)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -179,7 +181,7 @@ class Bot:
             self._install(self.store.write(snap, upserts=[], removals=[doc_id]))
 
     def _write(self, docs: list[Document | Prepared], removals: list[str], report: IngestReport, *,
-               progress: bool) -> None:
+               progress: bool, ray: str | None = None) -> None:
         with self._write_lock, self.store.writing():
             snap = self.store.load()
             changed: list[Document | Prepared] = []
@@ -195,7 +197,12 @@ class Bot:
                 if snap is not None:
                     self._install(snap)
                 return
-            upserts = self._prepare(changed, progress=progress)
+            if ray:
+                from bot.fanout import prepare_on_ray
+
+                upserts = prepare_on_ray(changed, self.settings, address=ray, dim=self.embedder.dim)
+            else:
+                upserts = self._prepare(changed, progress=progress)
             report.chunks = sum(len(u.chunks) for u in upserts)
             self._install(self.store.write(snap, upserts=upserts, removals=removals))
 
@@ -220,17 +227,7 @@ class Bot:
                 if bar is not None:
                     job.add_done_callback(lambda _: bar.update(1))
                 staged.append((ready, job))
-            out = []
-            for ready, job in staged:
-                vectors, sentence_vectors = job.result()
-                d, chunks = ready.doc, ready.chunks
-                out.append(DocumentWrite(
-                    doc_id=d.doc_id, title=d.title, sha256=d.sha256, source=d.source, text=d.text,
-                    structure=structure_of(d), chunks=chunks, vectors=vectors.reshape(len(chunks), self.embedder.dim),
-                    sentence_vectors=(np.concatenate(sentence_vectors) if sentence_vectors
-                                      else np.zeros((0, self.embedder.dim), np.float32)),
-                    facts=ready.facts, format=d.format, original=d.original, source_map=d.source_map,
-                ))
+            out = [to_write(ready, *job.result(), dim=self.embedder.dim) for ready, job in staged]
         if bar is not None:
             bar.close()
         return out
@@ -463,16 +460,6 @@ def require_text(text, *, what: str, max_chars: int | None = None, setting: str 
     if "\x00" in t or any(ord(ch) < 32 and ch not in "\t\n\r" for ch in t):
         raise BadInput(f"{what} contains control characters; send plain text")
     return t
-
-
-def structure_of(doc: Document) -> dict:
-    """The document's structure as stored with it (spans only; the text is stored once)."""
-    return {
-        "title_span": [doc.title_span.start, doc.title_span.end] if doc.title_span else None,
-        "blocks": [[b.kind, b.span.start, b.span.end, b.section] for b in doc.blocks],
-        "cruft": [[c.start, c.end] for c in doc.cruft],
-        "references": {k: [v.start, v.end] for k, v in doc.references.items()},
-    }
 
 
 __all__ = ["Bot", "BotError", "IngestReport"]
