@@ -3,15 +3,18 @@
 A journalist's draft is split into sentences (offsets into the submitted text). For each sentence, in order:
 1. **quoted**: the sentence, or a part of it in quotation marks, occurs in a document (as `/cite` finds it).
 2. **figures and dates**: the sentence is read by the same fact extractor as the documents ("12 soldiers were
-   killed" -> killed, soldiers, 12), the event it names is looked up in the fact table, and each figure or date
-   is compared with what the sources state for that event and field: inside any claim's range -> supported
-   (every claim shown, so a disagreement between sources stays visible); outside all of them -> conflicts.
-3. **passages**: otherwise the sentence is retrieved like a question and its best evidence sentence judged: a
-   close statement of the same thing -> supported; names the evidence contradicts (another actor for the same
-   event) -> conflicts; nothing close -> not_found; anything between -> unclear.
+   killed" -> killed, soldiers, 12), the event it names is looked up in the fact table, and each figure is
+   compared with the sources' claims that count the same thing (the draft's claimant's, when it names one);
+   a date only when the sentence tells the event happening. Inside any claim's range -> supported (every
+   claim shown, so a disagreement between sources stays visible); outside all of them -> conflicts.
+3. **passages**: otherwise the sentence is retrieved like a question and its best evidence judged: a close
+   statement holding every figure of the sentence -> supported; nothing close -> not_found; anything between
+   -> unclear.
 
-A false "conflicts" is an accusation, so conflicts come only from a figure, date or name the sources state
-differently for an event the sentence plainly names; when in doubt the verdict is unclear.
+A false "conflicts" is an accusation, so conflicts come only from a figure or date the sources state
+differently for an event the sentence plainly names; when in doubt the verdict is unclear. Who did something
+(a wrong actor) is not judged: the signals here cannot tell "same statement, other words" from "another
+statement about the same thing" (that needs an entailment model).
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot import answer as answers
-from bot.answerability import name_gaps, question_names
 from bot.chunking import sentence_offsets, split_sentences
 from bot.facts.domains import Domain
 from bot.facts.events import MONTHS
@@ -40,8 +42,9 @@ VERDICTS = (QUOTED, SUPPORTED, CONFLICTS, NOT_FOUND, UNCLEAR)
 
 MAX_SENTENCES = 100
 QUOTE_MIN_WORDS = 4
-# passage evidence, on the calibrated answerability confidence of the sentence read as a question against its
-# best evidence sentence, and that sentence's cosine to it (chosen on the dev half of tests/check/sentences.jsonl)
+# passage evidence: the best evidence sentence's cosine to the sentence, the answerability confidence of the
+# sentence read as a question against the evidence, and the IDF share of its terms the evidence covers (chosen
+# on the dev half of tests/check/sentences.jsonl)
 SUPPORT_DENSE = 0.8
 SUPPORT_CONFIDENCE = 0.3
 SUPPORT_COVERAGE = 0.5
@@ -163,14 +166,8 @@ def check_sentence(src: Sources, sentence: str, start: int, end: int) -> Sentenc
     passages = answers.build_passages(src.snap, retrieval, top_k=3, max_chars=src.quote_max_chars, judged=judged)
     if judged:
         best = max(judged, key=lambda j: j.evidence.dense)
-        doc_text = src.snap.document_text(best.sentence.doc_id)
-        here = best.sentence.span.of(doc_text)
-        title = src.snap.documents[best.sentence.doc_id].title
-        missing_here, missing_doc = name_gaps(sentence, here, f"{title} {doc_text}")
         signals.update(dense=round(best.evidence.dense, 4), confidence=round(judged[0].confidence, 4),
-                       coverage=round(best.evidence.coverage, 4), missing_here=round(missing_here, 3),
-                       missing_doc=round(missing_doc, 3), other_actor=_names_other_actor(sentence, here),
-                       unknown_name=any(not _in(n, doc_text) for n in _names(sentence)))
+                       coverage=round(best.evidence.coverage, 4), missing_doc=round(best.evidence.missing_doc, 3))
         evidence = " ".join(src.snap.chunk(j.sentence.vid).text for j in judged[:3])
         signals.update(figures_in_evidence=all(f" {n} " in _digits(evidence) for n in _digits(sentence).split()))
     claims = _claims(src, sentence)
@@ -362,26 +359,9 @@ def _same_date(a, b) -> bool:
     return bool(shared) and all(x == y for x, y in shared)
 
 
-def _names_other_actor(sentence: str, evidence: str) -> bool:
-    """The sentence names someone the evidence does not, where the evidence names someone the sentence does
-    not: the same statement about another actor."""
-    theirs = [n for n in _names(evidence) if not _in(n, sentence)]
-    mine = [n for n in _names(sentence) if not _in(n, evidence)]
-    return bool(mine) and bool(theirs)
-
-
 def _digits(text: str) -> str:
     """The figures written in digits, thousands separators dropped ('27,732' -> '27732'), space-separated."""
     return " " + " ".join(re.sub(r"[,\u202f ]", "", m) for m in re.findall(r"\d[\d,\u202f]*(?:\.\d+)?", text)) + " "
-
-
-def _names(text: str) -> list[str]:
-    """Capitalised words past the first (not numbers or years)."""
-    return [n for n in question_names(text) if n[:1].isalpha()]
-
-
-def _in(name: str, text: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(fold(name))}(?!\w)", fold(text)) is not None
 
 
 def _cite(src: Sources, facts: list[Fact]) -> list[answers.CitedFact]:
