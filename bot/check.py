@@ -161,28 +161,45 @@ def check_sentence(src: Sources, sentence: str, start: int, end: int) -> Sentenc
                 return done(QUOTED, 1.0, f"The quoted words occur in {found[0].title}.", found)
 
     retrieval = src.retriever.retrieve(src.snap, sentence)
-    judged = answers.judge(src.snap, sentence, answers.candidates(src.snap, retrieval, limit=4),
-                           logits=src.logits, confidence=src.confidence)
-    passages = answers.build_passages(src.snap, retrieval, top_k=3, max_chars=src.quote_max_chars, judged=judged)
-    if judged:
-        best = max(judged, key=lambda j: j.evidence.dense)
-        signals.update(dense=round(best.evidence.dense, 4), confidence=round(judged[0].confidence, 4),
-                       coverage=round(best.evidence.coverage, 4), missing_doc=round(best.evidence.missing_doc, 3))
-        evidence = " ".join(src.snap.chunk(j.sentence.vid).text for j in judged[:3])
-        signals.update(figures_in_evidence=all(f" {n} " in _digits(evidence) for n in _digits(sentence).split()))
+    candidates = answers.candidates(src.snap, retrieval, limit=4)
     claims = _claims(src, sentence)
     signals.update(claims=[(c.value, c.verdict) for c in claims], sentence=sentence)
-    return _decide(done, signals, claims, passages)
+    if claims:
+        # figures and dates decide without the cross-encoder (its reading is the slowest step of a check)
+        _evidence(src, sentence, candidates, signals)
+        decided = _from_claims(done, signals, claims, lambda: answers.build_passages(
+            src.snap, retrieval, top_k=3, max_chars=src.quote_max_chars))
+        if decided is not None:
+            return decided
+    judged = answers.judge(src.snap, sentence, candidates, logits=src.logits, confidence=src.confidence)
+    passages = answers.build_passages(src.snap, retrieval, top_k=3, max_chars=src.quote_max_chars, judged=judged)
+    if judged:
+        _evidence(src, sentence, [j.sentence for j in judged], signals)
+        best = max(judged, key=lambda j: j.evidence.dense)
+        signals.update(confidence=round(judged[0].confidence, 4), missing_doc=round(best.evidence.missing_doc, 3))
+    return _from_passages(done, signals, claims, passages)
 
 
-def _decide(done, signals: dict, claims: list[ClaimCheck], passages) -> SentenceCheck:
-    dense, confidence = signals.get("dense", 0.0), signals.get("confidence", 0.0)
+def _evidence(src: Sources, sentence: str, sentences, signals: dict) -> None:
+    """What the retrieval says of the best evidence: its cosine and term coverage, and whether every figure the
+    sentence writes in digits appears in the chunks of the first three candidates."""
+    if not sentences:
+        return
+    best = max(sentences, key=lambda x: x.dense)
+    evidence = " ".join(src.snap.chunk(x.vid).text for x in sentences[:3])
+    signals.update(dense=round(best.dense, 4), coverage=round(best.coverage, 4),
+                   figures_in_evidence=all(f" {n} " in _digits(evidence) for n in _digits(sentence).split()))
+
+
+def _from_claims(done, signals: dict, claims: list[ClaimCheck], passages) -> SentenceCheck | None:
+    """The verdict the figures and dates give (`passages` computes the evidence), or None to read passages."""
+    dense = signals.get("dense", 0.0)
     wrong = [c for c in claims if c.verdict == CONFLICTS]
     if wrong:
         said = "; ".join(f"{c.value} ({c.field}): the sources say "
                          + ", ".join(f"{f.value}" + (f" per {f.claimant}" if f.claimant else "") for f in c.facts)
                          for c in wrong)
-        return done(CONFLICTS, 0.9, f"The sources state this differently. {said}.", passages, claims)
+        return done(CONFLICTS, 0.9, f"The sources state this differently. {said}.", passages(), claims)
     # a figure, or a full date, that matches; a year or a month only names the event
     substantive = [c for c in claims if c.field != "date" or (date_parts(c.value) or (None, None, None))[2] is not None]
     # and no other figure of the sentence goes unchecked (a date that matches does not vouch for a magnitude)
@@ -192,12 +209,17 @@ def _decide(done, signals: dict, claims: list[ClaimCheck], passages) -> Sentence
             or all(n in checked for n in _digits(signals.get("sentence", "")).split())):
         disagree = any(len({(f.low, f.high) for f in c.facts if f.low is not None}) > 1 for c in claims)
         note = " The sources disagree among themselves; every claim is listed." if disagree else ""
-        return done(SUPPORTED, 0.9, f"Every figure and date matches a claim in the sources.{note}", passages, claims)
+        return done(SUPPORTED, 0.9, f"Every figure and date matches a claim in the sources.{note}", passages(), claims)
+    return None
+
+
+def _from_passages(done, signals: dict, claims: list[ClaimCheck], passages) -> SentenceCheck:
+    dense, confidence = signals.get("dense", 0.0), signals.get("confidence", 0.0)
     if not passages:
         return done(NOT_FOUND, 0.9, "Nothing in the documents bears on this.", passages, claims)
     coverage = signals.get("coverage", 0.0)
-    if (signals.get("figures_in_evidence", True) and dense >= SUPPORT_DENSE and confidence >= SUPPORT_CONFIDENCE and coverage >= SUPPORT_COVERAGE
-            and signals.get("missing_doc", 1) <= 0.2):
+    if (signals.get("figures_in_evidence", True) and dense >= SUPPORT_DENSE and confidence >= SUPPORT_CONFIDENCE
+            and coverage >= SUPPORT_COVERAGE and signals.get("missing_doc", 1) <= 0.2):
         return done(SUPPORTED, confidence, "A passage states the same thing.", passages, claims)
     if dense < NOT_FOUND_DENSE and coverage < NOT_FOUND_COVERAGE:
         return done(NOT_FOUND, 1.0 - dense, "Nothing in the documents bears on this.", passages, claims)
