@@ -103,7 +103,7 @@ class Sources:
 
 
 # a full stop after a lower-case word or a figure, then a capital or a figure: a sentence boundary blingfire
-# can miss ("... led by Amadou Koufa. 27 soldiers were killed ..."); titles and initials are not
+# can miss ("... led by John Smith. 27 workers were injured ..."); titles and initials are not
 _BOUNDARY = re.compile(r"(\w+)[.!?]\s+(?=[A-Z0-9“\"])")
 _TITLES = {"mr", "mrs", "ms", "dr", "st", "mt", "no", "vs", "lt", "col", "gen", "sgt", "capt", "etc", "jr", "sr", "prof"}
 
@@ -279,8 +279,8 @@ _OTHER_ACTION = re.compile(
 
 def _event_date_claim(sentence: str, group: EventGroup, parts) -> bool:
     """Whether the sentence's date is the event's own: the sentence tells the event happening (its kind, 'the
-    raid', 'attacked', or 'took place') and no other action that the date could belong to ('JNIM claimed the
-    attack on March 8', 'the African Union sent a mission in February'). A month or a year alone counts only
+    raid', 'attacked', or 'took place') and no other action that the date could belong to ('the group claimed
+    the attack on March 8', 'the African Union sent a mission in February'). A month or a year alone counts only
     with 'took place', 'happened' and the like."""
     folded = fold(sentence)
     if _OTHER_ACTION.search(folded):
@@ -301,8 +301,8 @@ def _figure_check(src: Sources, c: Fact, groups: list[EventGroup], sentence: str
         return None
     what = c.field + (f" ({c.side})" if c.side else "")
     if c.claimant:
-        # the draft says who gives the figure: it is that source's figure that must match ('the Malian government
-        # said 45 soldiers were killed' against the government's 20, not against another source's 45)
+        # the draft says who gives the figure: it is that source's figure that must match ('the ministry
+        # said 45 people died' against the ministry's 20, not against another source's 45)
         same = [f for f in theirs if f.claimant and _same_claimant(c.claimant, f.claimant)]
         if same:
             ok = any(_overlaps(c, f) for f in same)
@@ -325,7 +325,7 @@ _CLAIMANT_FILLER = {"the", "of", "and", "a", "an", "its", "citing", "according",
 
 
 def _same_claimant(a: str, b: str) -> bool:
-    """'The Malian government' and 'Malian gov.', 'JNIM' and 'JNIM': the same source when their significant
+    """'The Health Ministry' and 'Health Min.', 'AFP' and 'AFP': the same source when their significant
     words share their first three letters."""
     def words(x: str) -> set[str]:
         return {w[:3] for w in re.findall(r"\w+", fold(x)) if len(w) >= 2 and w not in _CLAIMANT_FILLER}

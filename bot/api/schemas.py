@@ -216,7 +216,7 @@ class CheckRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(..., description="The draft to check: sentences, paragraphs (at most 20,000 characters).",
-                      examples=["27 soldiers were killed in the 2022 Mondoro attack. JNIM led the raid on Dioura."])
+                      examples=["The ministry said 12 people died in the flood on 3 May 2021. Rescuers reached the town that night."])
 
 
 class ClaimCheckOut(BaseModel):
