@@ -122,7 +122,8 @@ def exact_occurrences(snap: Snapshot, claim: str) -> list[tuple[str, int, int]]:
     """Where `claim` occurs word for word (whitespace, quote marks, dashes and case aside), as (doc_id, start,
     end), in document order. Only stretches of `WINDOW_CHUNKS` consecutive chunks holding every one of the
     claim's six rarest indexed words are read; a claim with no indexed words reads nothing."""
-    terms = sorted(set(query_terms(claim)), key=lambda t: snap.idf.get(t, snap.idf_ceiling), reverse=True)[:6]
+    idf = snap.idf_of(set(query_terms(claim)))
+    terms = sorted(idf, key=idf.__getitem__, reverse=True)[:6]
     if not terms or snap.chunk_count == 0:
         return []
     hits = np.ones(snap.chunk_count, dtype=bool)

@@ -49,8 +49,9 @@ class Settings(BaseSettings):
         120.0, gt=0, le=3600, description="Time an uploaded document may take to prepare before it is rejected.")
 
     database_url: str = Field(
-        "", description="postgresql://... to keep conversations and Slack/webhook delivery records in PostgreSQL, "
-                        "shared by servers on several machines; empty: SQLite in the index folder.")
+        "", description="postgresql://... to keep the index (pgvector), conversations and Slack/webhook delivery "
+                        "records in PostgreSQL, shared by servers on several machines; empty: FAISS and SQLite in "
+                        "the index folder.")
     conversation_ttl_seconds: int = Field(3600, ge=1, description="Idle conversations expire after this.")
     max_conversations: int = Field(10_000, ge=1, description="Conversations kept at once (oldest dropped).")
 

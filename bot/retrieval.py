@@ -114,12 +114,11 @@ class Retriever:
         span_of = (fused - fused.min()) / (fused.max() - fused.min()) if len(fused) > 1 and fused.max() > fused.min() else np.ones_like(fused)
 
         chunks = [snap.chunk(int(vid)) for vid in vids]
+        sentence_vectors = snap.sentence_vectors_of([int(v) for v in vids])
         texts = [[s.of(snap.document_text(c.doc_id)) for s in c.sentences] for c in chunks]
         all_terms = iter(lexical_tokens([t for sents in texts for t in sents]))  # one tokenizer call per question
         out: list[ScoredSentence] = []
-        for vid, chunk_score, chunk, sent_texts in zip(vids, span_of, chunks, texts):
-            first = int(snap.chunk_first_sentence[vid])
-            svecs = np.asarray(snap.sentence_vectors[first : first + len(chunk.sentences)])
+        for vid, chunk_score, chunk, sent_texts, svecs in zip(vids, span_of, chunks, texts, sentence_vectors):
             dense = svecs @ qvec
             sent_terms = [next(all_terms) for _ in sent_texts]
             penalty = KIND_PENALTY.get(chunk.kind, 1.0)
@@ -151,7 +150,7 @@ class Retriever:
         lex = lexical[ids].astype(np.float64)
         lex_max = lexical.max()
         lex_norm = lex / lex_max if lex_max > 0 else lex
-        dense = np.asarray(snap.vectors[ids]) @ qvec
+        dense = snap.chunk_vectors(ids) @ qvec
         fused = LEXICAL_WEIGHT * lex_norm + (1 - LEXICAL_WEIGHT) * dense
         order = np.argsort(-fused)[:TOP_CHUNKS]
         return ids[order], fused[order]
@@ -168,4 +167,4 @@ def _context_terms(snap: Snapshot, chunk) -> frozenset[str]:
 
 def _term_weights(snap: Snapshot, terms: frozenset[str]) -> dict[str, float]:
     """IDF per query term; a term the corpus never uses weighs as much as the rarest one it does."""
-    return {t: snap.idf.get(t, snap.idf_ceiling) for t in terms}
+    return snap.idf_of(terms)

