@@ -131,6 +131,15 @@ def test_a_reader_keeps_its_generation_while_a_writer_changes_the_index(pg_bot, 
         pg_bot.store.write(before, upserts=[], removals=[])
     pg_bot.remove(report.added[0])
     assert len(pg_bot.snapshot().documents) == len(before.documents)
+    pg_bot.ingest([tmp_path / "lorvane.txt"])  # a third write removes what no reader can see any more
+    pg_bot.remove(report.added[0])
+    import psycopg
+    with psycopg.connect(pg_bot.settings.database_url) as conn:
+        orphans, = conn.execute("SELECT count(*) FROM index_postings p WHERE NOT EXISTS "
+                                "(SELECT 1 FROM index_chunks c WHERE c.id = p.chunk_id)").fetchone()
+        dead, = conn.execute("SELECT count(*) FROM index_chunks WHERE died < (SELECT gen FROM index_current) - 1"
+                             ).fetchone()
+    assert orphans == 0 and dead == 0
 
 
 @pytest.fixture()
