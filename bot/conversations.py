@@ -89,21 +89,28 @@ class _Database:
     engines take ('?' placeholders become psycopg's '%s'); a write transaction takes SQLite's write lock at once
     (BEGIN IMMEDIATE), PostgreSQL's row locks and unique keys do the rest."""
 
-    def __init__(self, conn, *, postgres: bool):
+    def __init__(self, conn, *, postgres: bool, reconnect=None):
         self.conn = conn
         self.postgres = postgres
+        self._reconnect = reconnect  # PostgreSQL: a new session after the server dropped this one
 
     def execute(self, sql: str, params: tuple = ()):
-        return self.conn.execute(sql.replace("?", "%s") if self.postgres else sql, params)
+        if not self.postgres:
+            return self.conn.execute(sql, params)
+        from bot.pgstore import reachable
+        with reachable():
+            if self.conn.closed or self.conn.broken:
+                self.conn = self._reconnect()
+            return self.conn.execute(sql.replace("?", "%s"), params)
 
     def begin(self) -> None:
-        self.conn.execute("BEGIN" if self.postgres else "BEGIN IMMEDIATE")
+        self.execute("BEGIN" if self.postgres else "BEGIN IMMEDIATE")
 
     def commit(self) -> None:
-        self.conn.execute("COMMIT")
+        self.execute("COMMIT")
 
     def rollback(self) -> None:
-        self.conn.execute("ROLLBACK")
+        self.execute("ROLLBACK")
 
 
 class ConversationStore:
@@ -122,10 +129,16 @@ class ConversationStore:
             import psycopg
         except ImportError:
             raise BotError("BOT_DATABASE_URL needs the PostgreSQL driver: pip install 'psycopg[binary]'") from None
-        conn = psycopg.connect(url, autocommit=True)
-        for statement in filter(str.strip, _SCHEMA.split(";")):
-            conn.execute(statement)
-        return _Database(conn, postgres=True)
+        from bot.pgstore import reachable
+
+        def connect():
+            return psycopg.connect(url, autocommit=True, connect_timeout=10)
+
+        with reachable():
+            conn = connect()
+            for statement in filter(str.strip, _SCHEMA.split(";")):
+                conn.execute(statement)
+        return _Database(conn, postgres=True, reconnect=connect)
 
     @staticmethod
     def _connect(path: Path | None) -> _Database:

@@ -41,6 +41,13 @@ class ReadOnlyIndex(BotError):
     code = "read_only_index"
 
 
+class DatabaseUnavailable(BotError):
+    """PostgreSQL (`BOT_DATABASE_URL`) cannot be reached or refused the statement; nothing was changed."""
+
+    status = 503
+    code = "database_unavailable"
+
+
 class Replayed(BotError):
     """A signed request that was already accepted once."""
 

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from bot.errors import Busy, IndexUnusable
+from bot.errors import Busy, DatabaseUnavailable, IndexUnusable
 from bot.facts.model import Fact
 from bot.store import FORMAT_VERSION, DocumentInfo, DocumentWrite, Snapshot, lexical_tokens
 
@@ -33,6 +33,7 @@ LOCK_KEY = 0x636974656269  # the advisory lock writers take ("citebi")
 HNSW = {"m": 16, "ef_construction": 64}
 POSTINGS_CACHED = 2_000_000  # posting entries a snapshot keeps in memory (about 24 MB)
 EF_SEARCH = 200
+POOL_TIMEOUT = 10.0  # seconds a request waits for a pooled connection before it is answered 503
 COPY_BATCH = 5_000  # chunks sent per COPY, so a large write never holds all its rows at once  # candidates HNSW keeps per search; recall@10 against exact search is in BENCHMARKS.md
 
 ALIVE = "born <= %(gen)s AND (died IS NULL OR died > %(gen)s)"
@@ -81,11 +82,26 @@ CREATE TABLE IF NOT EXISTS index_postings (
 """
 
 
+@contextmanager
+def reachable():
+    """Turn a database that is down, unreachable or out of connections into a clear 503 (the index and the
+    conversation store both use it)."""
+    import psycopg
+    from psycopg_pool import PoolTimeout
+
+    try:
+        yield
+    except (psycopg.OperationalError, PoolTimeout) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatabaseUnavailable(f"the index database cannot be reached ({first}); try again shortly") from None
+
+
 def _connect(url: str, *, autocommit: bool = True):
     import psycopg
     from pgvector.psycopg import register_vector
 
-    conn = psycopg.connect(url, autocommit=autocommit)
+    with reachable():
+        conn = psycopg.connect(url, autocommit=autocommit, connect_timeout=10)
     try:
         register_vector(conn)
     except psycopg.ProgrammingError:  # the extension is not created yet (a fresh database)
@@ -257,7 +273,6 @@ class PgIndexStore:
         self.pool_size = pool_size
         self._pool = None
         self._pool_lock = threading.Lock()
-        self._writer = None  # the connection holding the advisory lock during `writing()`
         with _connect(url) as conn:
             conn.execute(_SCHEMA)
 
@@ -280,8 +295,17 @@ class PgIndexStore:
 
     def query(self, sql: str, args: dict, *, binary: bool = False) -> list[tuple]:
         """Rows of one statement on a pooled connection; `binary` results load vectors without parsing text."""
-        with self._connections().connection() as conn:
-            return conn.execute(sql, args, binary=binary).fetchall()
+        import psycopg
+
+        pool = self._connections()
+        with reachable():
+            try:
+                with pool.connection(timeout=POOL_TIMEOUT) as conn:
+                    return conn.execute(sql, args, binary=binary).fetchall()
+            except psycopg.OperationalError:  # e.g. the server restarted: drop dead sessions, try once more
+                pool.check()
+                with pool.connection(timeout=POOL_TIMEOUT) as conn:
+                    return conn.execute(sql, args, binary=binary).fetchall()
 
     def close(self) -> None:
         with self._pool_lock:
@@ -343,10 +367,8 @@ class PgIndexStore:
         conn = _connect(self.url)
         try:
             conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
-            self._writer = conn
             yield
         finally:
-            self._writer = None
             conn.close()  # closing the session releases the lock
 
     def write(self, base: PgSnapshot | None, *, upserts: Sequence[DocumentWrite],
@@ -362,49 +384,49 @@ class PgIndexStore:
             base.manifest["embedding"]["dim"] if base is not None else None)
         conn = _connect(self.url, autocommit=False)
         try:
-            with conn.transaction():
-                current = conn.execute("SELECT gen FROM index_current FOR UPDATE").fetchone()
-                current = current[0] if current else None
-                if (base.gen if base is not None else None) != current:
-                    raise Busy("the index changed while this write was prepared (another writer); try again")
-                if dim:
-                    conn.execute(_CHUNKS.format(dim=int(dim), indexes=_LOAD_INDEXES))
-                    from pgvector.psycopg import register_vector
-                    register_vector(conn)
-                gen = conn.execute("INSERT INTO index_generations (manifest) VALUES ('{}') RETURNING gen").fetchone()[0]
-                gone = sorted(set(removals) | {u.doc_id for u in upserts})
-                tables = ("index_documents", "index_facts") + (("index_chunks",) if dim else ())
-                for table in tables:
-                    conn.execute(f"UPDATE {table} SET died = %s WHERE doc_id = ANY(%s) AND died IS NULL", (gen, gone))
-                first_load = dim and conn.execute("SELECT NOT EXISTS (SELECT 1 FROM index_chunks)").fetchone()[0]
-                if first_load:
-                    conn.execute("DROP INDEX index_chunks_hnsw, index_postings_term, index_postings_chunk")
-                self._insert(conn, gen, upserts, dim)
-                if first_load:
-                    conn.execute(_LOAD_INDEXES)
-                n_docs, = conn.execute(f"SELECT count(*) FROM index_documents WHERE {ALIVE}", {"gen": gen}).fetchone()
-                n_chunks = conn.execute(f"SELECT count(*) FROM index_chunks WHERE {ALIVE}",
-                                        {"gen": gen}).fetchone()[0] if dim else 0
-                manifest = {
-                    "format": FORMAT_VERSION,
-                    "embedding": {**self.identity, "dim": dim or 0},
-                    "documents": n_docs,
-                    "chunks": n_chunks,
-                    "search": {"kind": "pgvector-hnsw", **HNSW, "ef_search": EF_SEARCH,
-                               "recall_at_10": _recall(conn, gen) if n_chunks else 1.0},
-                    "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                }
-                from psycopg.types.json import Jsonb
-                conn.execute("UPDATE index_generations SET manifest = %s WHERE gen = %s", (Jsonb(manifest), gen))
-                conn.execute("INSERT INTO index_current (one, gen) VALUES (TRUE, %s) "
-                             "ON CONFLICT (one) DO UPDATE SET gen = EXCLUDED.gen", (gen,))
-                if current is not None:  # rows no reader of the previous generation or this one can see
+            with reachable(), conn.transaction():
+                    current = conn.execute("SELECT gen FROM index_current FOR UPDATE").fetchone()
+                    current = current[0] if current else None
+                    if (base.gen if base is not None else None) != current:
+                        raise Busy("the index changed while this write was prepared (another writer); try again")
                     if dim:
-                        conn.execute("DELETE FROM index_postings WHERE chunk_id IN "
-                                     "(SELECT id FROM index_chunks WHERE died <= %s)", (current,))
+                        conn.execute(_CHUNKS.format(dim=int(dim), indexes=_LOAD_INDEXES))
+                        from pgvector.psycopg import register_vector
+                        register_vector(conn)
+                    gen = conn.execute("INSERT INTO index_generations (manifest) VALUES ('{}') RETURNING gen").fetchone()[0]
+                    gone = sorted(set(removals) | {u.doc_id for u in upserts})
+                    tables = ("index_documents", "index_facts") + (("index_chunks",) if dim else ())
                     for table in tables:
-                        conn.execute(f"DELETE FROM {table} WHERE died <= %s", (current,))
-                    conn.execute("DELETE FROM index_generations WHERE gen < %s", (current,))
+                        conn.execute(f"UPDATE {table} SET died = %s WHERE doc_id = ANY(%s) AND died IS NULL", (gen, gone))
+                    first_load = dim and conn.execute("SELECT NOT EXISTS (SELECT 1 FROM index_chunks)").fetchone()[0]
+                    if first_load:
+                        conn.execute("DROP INDEX index_chunks_hnsw, index_postings_term, index_postings_chunk")
+                    self._insert(conn, gen, upserts, dim)
+                    if first_load:
+                        conn.execute(_LOAD_INDEXES)
+                    n_docs, = conn.execute(f"SELECT count(*) FROM index_documents WHERE {ALIVE}", {"gen": gen}).fetchone()
+                    n_chunks = conn.execute(f"SELECT count(*) FROM index_chunks WHERE {ALIVE}",
+                                            {"gen": gen}).fetchone()[0] if dim else 0
+                    manifest = {
+                        "format": FORMAT_VERSION,
+                        "embedding": {**self.identity, "dim": dim or 0},
+                        "documents": n_docs,
+                        "chunks": n_chunks,
+                        "search": {"kind": "pgvector-hnsw", **HNSW, "ef_search": EF_SEARCH,
+                                   "recall_at_10": _recall(conn, gen) if n_chunks else 1.0},
+                        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                    }
+                    from psycopg.types.json import Jsonb
+                    conn.execute("UPDATE index_generations SET manifest = %s WHERE gen = %s", (Jsonb(manifest), gen))
+                    conn.execute("INSERT INTO index_current (one, gen) VALUES (TRUE, %s) "
+                                 "ON CONFLICT (one) DO UPDATE SET gen = EXCLUDED.gen", (gen,))
+                    if current is not None:  # rows no reader of the previous generation or this one can see
+                        if dim:
+                            conn.execute("DELETE FROM index_postings WHERE chunk_id IN "
+                                         "(SELECT id FROM index_chunks WHERE died <= %s)", (current,))
+                        for table in tables:
+                            conn.execute(f"DELETE FROM {table} WHERE died <= %s", (current,))
+                        conn.execute("DELETE FROM index_generations WHERE gen < %s", (current,))
         finally:
             conn.close()
         return self._open(gen, manifest)

