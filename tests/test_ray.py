@@ -41,10 +41,16 @@ def cluster(tmp_path_factory):
     subprocess.run([RAY, "stop", "--force"], capture_output=True, timeout=120)
 
 
-def test_ray_ingestion_equals_in_process(cluster, tmp_path, bot):
+@pytest.fixture(params=["folder", "postgres"])
+def index_settings(request) -> dict:
+    """Where the Ray-ingested index is written: the index folder, or PostgreSQL + pgvector."""
+    return {"database_url": request.getfixturevalue("database_url")} if request.param == "postgres" else {}
+
+
+def test_ray_ingestion_equals_in_process(cluster, tmp_path, bot, index_settings):
     docs = tmp_path / "docs"
     shutil.copytree(bot.settings.seeds_dir, docs)
-    here, there = make_bot(tmp_path / "here", bot), make_bot(tmp_path / "there", bot)
+    here, there = make_bot(tmp_path / "here", bot), make_bot(tmp_path / "there", bot, **index_settings)
     here.ingest([docs])
     report = there.ingest([docs], ray=cluster)
     assert not report.rejected and len(report.added) == len(list(docs.iterdir()))
@@ -55,8 +61,8 @@ def test_ray_ingestion_equals_in_process(cluster, tmp_path, bot):
         ca, cb = a.chunks_of(doc_id), b.chunks_of(doc_id)
         assert [(c.text, [(s.start, s.end) for s in c.sentences]) for c in ca] == \
                [(c.text, [(s.start, s.end) for s in c.sentences]) for c in cb]
-        va = np.stack([a.vectors[c.vid] for c in ca])
-        vb = np.stack([b.vectors[c.vid] for c in cb])
+        va = a.chunk_vectors(np.array([c.vid for c in ca]))
+        vb = b.chunk_vectors(np.array([c.vid for c in cb]))
         cos = (va * vb).sum(1) / (np.linalg.norm(va, axis=1) * np.linalg.norm(vb, axis=1))
         assert cos.min() >= 0.999
     key = lambda f: (f.doc_id, f.field, f.value, f.span.start, f.span.end, f.claimant)  # noqa: E731
