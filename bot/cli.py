@@ -27,12 +27,12 @@ def _bot(args: argparse.Namespace, *, existing: bool = False):
     from bot.service import Bot
 
     settings = _settings(args)
-    if existing and not settings.index_dir.is_dir():
+    if existing and not settings.index_in_database and not settings.index_dir.is_dir():
         raise NotFound(f"no index at {settings.index_dir}; run `citebot ingest PATH` first, or pass --index DIR")
     bot = Bot(settings)
     if existing and bot.snapshot() is None:
-        raise NotFound(f"no index at {bot.settings.index_dir} (or it is empty); run `citebot ingest PATH` first, "
-                       "or pass --index DIR")
+        raise NotFound(f"no index in {settings.index_location()} (or it is empty); run `citebot ingest PATH` "
+                       "first, or pass --index DIR")
     return bot
 
 

@@ -66,6 +66,15 @@ class Settings(BaseSettings):
     admin_api_key: str = Field("", description="Bearer key for document upload/delete; empty disables them.")
     ask_api_key: str = Field("", description="Optional bearer key required to ask questions.")
 
+    @property
+    def index_in_database(self) -> bool:
+        """Does the index live in PostgreSQL (`database_url`) rather than in `index_dir`?"""
+        return self.database_url.startswith(("postgresql://", "postgres://"))
+
+    def index_location(self) -> str:
+        """Where the index is, in words, for messages."""
+        return "the PostgreSQL database of BOT_DATABASE_URL" if self.index_in_database else str(self.index_dir)
+
     def hosts(self) -> list[str]:
         """The Host header values the server answers to ("*" in BOT_ALLOWED_HOSTS accepts any)."""
         if self.allowed_hosts.strip():

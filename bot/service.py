@@ -50,7 +50,7 @@ class IngestReport:
 def open_store(settings: Settings, *, identity: dict):
     """Where the index lives: PostgreSQL + pgvector when `BOT_DATABASE_URL` names a database, else the index
     folder (FAISS + SQLite, no service)."""
-    if settings.database_url.startswith(("postgresql://", "postgres://")):
+    if settings.index_in_database:
         from bot.pgstore import PgIndexStore
         return PgIndexStore(settings.database_url, identity=identity)
     return IndexStore(settings.index_dir, identity=identity)
