@@ -52,6 +52,9 @@ class Settings(BaseSettings):
         "", description="postgresql://... to keep the index (pgvector), conversations and Slack/webhook delivery "
                         "records in PostgreSQL, shared by servers on several machines; empty: FAISS and SQLite in "
                         "the index folder.")
+    hnsw_ef_search: int = Field(
+        200, ge=10, le=1000, description="With the index in PostgreSQL: candidates pgvector's HNSW search keeps "
+                                         "(more: higher recall, slower).")
     conversation_ttl_seconds: int = Field(3600, ge=1, description="Idle conversations expire after this.")
     max_conversations: int = Field(10_000, ge=1, description="Conversations kept at once (oldest dropped).")
 

@@ -32,9 +32,9 @@ K1, B = 1.5, 0.75  # bm25s defaults, so both backends rank alike
 LOCK_KEY = 0x636974656269  # the advisory lock writers take ("citebi")
 HNSW = {"m": 16, "ef_construction": 64}
 POSTINGS_CACHED = 2_000_000  # posting entries a snapshot keeps in memory (about 24 MB)
-EF_SEARCH = 200
+EF_SEARCH = 200  # candidates HNSW keeps per search by default (BOT_HNSW_EF_SEARCH)
 POOL_TIMEOUT = 10.0  # seconds a request waits for a pooled connection before it is answered 503
-COPY_BATCH = 5_000  # chunks sent per COPY, so a large write never holds all its rows at once  # candidates HNSW keeps per search; recall@10 against exact search is in BENCHMARKS.md
+COPY_BATCH = 5_000  # chunks sent per COPY, so a large write never holds all its rows at once
 
 ALIVE = "born <= %(gen)s AND (died IS NULL OR died > %(gen)s)"
 
@@ -109,13 +109,13 @@ def _connect(url: str, *, autocommit: bool = True):
     return conn
 
 
-def _recall(conn, gen: int, samples: int = 50) -> float:
+def _recall(conn, gen: int, ef_search: int, samples: int = 50) -> float:
     """Recall@10 of the HNSW search against exact search, for a fixed sample of the generation's own chunk
     vectors as queries (each looking for its neighbours other than itself)."""
     conn.execute("SELECT setseed(0)")
     queries = conn.execute(f"SELECT id, embedding FROM index_chunks WHERE {ALIVE} ORDER BY random() LIMIT %(n)s",
                            {"gen": gen, "n": samples}).fetchall()
-    conn.execute(f"SET LOCAL hnsw.ef_search = {EF_SEARCH}")
+    conn.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}")
     conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
     search = f"SELECT id FROM index_chunks WHERE {ALIVE} ORDER BY embedding <#> %(q)s LIMIT 11"
     found = []
@@ -139,8 +139,8 @@ class PgSnapshot(Snapshot):
         super().__init__(manifest, documents, chunk_doc, chunk_rowid, doc_ids, chunk_first_sentence)
         self._store = store
         self.gen = gen
-        self.lengths = lengths.astype(np.float32)
-        self.avg_length = float(lengths.mean()) if len(lengths) else 1.0
+        avg_length = float(lengths.mean()) if len(lengths) else 1.0
+        self._length_norm = (K1 * (1 - B + B * lengths / avg_length)).astype(np.float32)  # BM25's per chunk
         self._df: dict[str, int] = {}  # document frequency of each term looked up so far
         self._postings_cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._postings_size = 0
@@ -230,7 +230,7 @@ class PgSnapshot(Snapshot):
         if not terms or self.chunk_count == 0:
             return scores
         postings = self._postings(sorted(set(terms)))
-        norm = K1 * (1 - B + B * self.lengths / self.avg_length)
+        norm = self._length_norm
         for term in terms:  # a repeated query term counts again, as in bm25s
             vids, tfs = postings[term]
             if len(vids):
@@ -266,8 +266,10 @@ class PgSnapshot(Snapshot):
 class PgIndexStore:
     """The index in one PostgreSQL database; the interface of `bot.store.IndexStore`."""
 
-    def __init__(self, url: str, *, identity: dict, dim: int | None = None, pool_size: int = 4):
+    def __init__(self, url: str, *, identity: dict, dim: int | None = None, pool_size: int = 4,
+                 ef_search: int = EF_SEARCH):
         self.url = url
+        self.ef_search = ef_search
         self.identity = identity
         self.dim = dim
         self.pool_size = pool_size
@@ -286,7 +288,7 @@ class PgIndexStore:
 
                 def configure(conn):
                     register_vector(conn)
-                    conn.execute(f"SET hnsw.ef_search = {EF_SEARCH}")
+                    conn.execute(f"SET hnsw.ef_search = {int(self.ef_search)}")
                     conn.execute("SET hnsw.iterative_scan = relaxed_order")
 
                 self._pool = ConnectionPool(self.url, min_size=1, max_size=self.pool_size, open=True,
@@ -412,8 +414,8 @@ class PgIndexStore:
                         "embedding": {**self.identity, "dim": dim or 0},
                         "documents": n_docs,
                         "chunks": n_chunks,
-                        "search": {"kind": "pgvector-hnsw", **HNSW, "ef_search": EF_SEARCH,
-                                   "recall_at_10": _recall(conn, gen) if n_chunks else 1.0},
+                        "search": {"kind": "pgvector-hnsw", **HNSW, "ef_search": self.ef_search,
+                                   "recall_at_10": _recall(conn, gen, self.ef_search) if n_chunks else 1.0},
                         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                     }
                     from psycopg.types.json import Jsonb

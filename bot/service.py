@@ -52,7 +52,7 @@ def open_store(settings: Settings, *, identity: dict):
     folder (FAISS + SQLite, no service)."""
     if settings.index_in_database:
         from bot.pgstore import PgIndexStore
-        return PgIndexStore(settings.database_url, identity=identity)
+        return PgIndexStore(settings.database_url, identity=identity, ef_search=settings.hnsw_ef_search)
     return IndexStore(settings.index_dir, identity=identity)
 
 

@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/bench.py ingest   # SQuAD corpus: citebot ingestion vs raw SentenceTransformer.encode
     .venv/bin/python scripts/bench.py query    # seed corpus: in-process and HTTP latency, 1/4/16 clients
+                                               # (--corpus DIR --questions FILE for another set)
     .venv/bin/python scripts/bench.py large    # 1 MB and 9.9 MB documents: ingest time, /cite p50, /ask during an upload
     .venv/bin/python scripts/bench.py ray      # ingestion on a local Ray cluster (2 nodes) against in-process
     .venv/bin/python scripts/bench.py postgres # seeds and SQuAD: the PostgreSQL + pgvector index against the local one
@@ -84,19 +85,19 @@ def bench_ingest(docs: Path, backends: list[str], rounds: int) -> list[dict]:
     return rows
 
 
-def bench_query(backend: str, seconds: float) -> list[dict]:
+def bench_query(backend: str, seconds: float, corpus: Path, questions_file: Path) -> list[dict]:
     import httpx
 
     from bot.config import Settings
     from bot.service import Bot
     from tests.conftest import free_port
 
-    questions = [json.loads(x)["question"] for x in (ROOT / "tests" / "dev_questions.jsonl").read_text().splitlines() if x]
+    questions = [json.loads(x)["question"] for x in questions_file.read_text().splitlines() if x]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         index = Path(tmp) / "index"
         bot = Bot(Settings(index_dir=index, embedding_backend=backend))
-        bot.ingest([ROOT / "seeds"])
+        bot.ingest([corpus])
         bot.warm()
         # in-process, each question new to the query cache
         lat = []
@@ -494,6 +495,9 @@ def main() -> int:
     p.add_argument("--sizes", default="1000000,9900000", help="large: document sizes in bytes")
     p.add_argument("--reuse", action="store_true", help="large: reuse the indexes of an earlier run (no ingest timing)")
     p.add_argument("--upload-bytes", type=int, default=3_000_000, help="large: size of the upload /ask runs beside")
+    p.add_argument("--corpus", type=Path, default=ROOT / "seeds", help="query: the documents to index")
+    p.add_argument("--questions", type=Path, default=ROOT / "tests" / "dev_questions.jsonl",
+                   help="query: JSON lines with a 'question' each")
     p.add_argument("--http-questions", type=int, default=300, help="postgres: questions timed over HTTP per round")
     p.add_argument("--json", action="store_true", help="JSON lines instead of a table")
     a = p.parse_args()
@@ -509,7 +513,7 @@ def main() -> int:
     elif a.what == "formats":
         rows = bench_formats(ROOT.parent / "shared" / "bench" / "docs", a.rounds)
     else:
-        rows = [r for b in backends for r in bench_query(b, a.seconds)]
+        rows = [r for b in backends for r in bench_query(b, a.seconds, a.corpus, a.questions)]
     print("\n".join(json.dumps(r) for r in rows) if a.json else table(rows))
     return 0
 
