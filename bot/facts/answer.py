@@ -161,7 +161,7 @@ class FactAnswerer:
         "how many votes did Atiku Abubakar get") wins over better-worded figures that name no one."""
         candidates = [f for f in event.facts if f.kind == FIGURE_KIND]
         if query.fields and any(self._domain_of(f) is not None for f in candidates):
-            picked = [f for f in candidates if f.field in query.fields and _group_ok(f, query)]
+            picked = [f for f in candidates if f.field in query.fields and self._group_ok(f, query)]
             return _distinct(picked), 1.0 if picked else 0.0
         scored = self._field_scores(query.predicate, candidates)
         if query.fields:
@@ -376,6 +376,14 @@ class FactAnswerer:
 
     # -- phrasing ------------------------------------------------------------------------------------
 
+    def _group_ok(self, f: Fact, query: FactQuery) -> bool:
+        """Is the fact about the group the question names? A figure whose group its domain could not place
+        counts for the domain's default group (a plain "27 killed" on an attack page is the defenders')."""
+        if not query.group or f.side == query.group:
+            return True
+        return any(d.unknown_group and f.side == d.unknown_group and query.group == d.default_group
+                   for d in self.domains)
+
     def _domain_of(self, f: Fact) -> Domain | None:
         """The pack that classified a fact (its figures carry the pack's group), else None."""
         if not f.side:
@@ -407,12 +415,6 @@ class FactAnswerer:
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
-
-def _group_ok(f: Fact, query: FactQuery) -> bool:
-    if not query.group:
-        return True
-    return f.side == query.group or (f.side == "unspecified" and query.group == "soldiers")
-
 
 def _distinct(facts: list[Fact]) -> list[Fact]:
     """One fact per distinct claim (the infobox and the prose often state the same claim); an unattributed

@@ -156,7 +156,7 @@ def _predicate(question: str) -> str:
             if w[0].isupper():
                 continue  # a name ("rebel fighters", "Kenyan voters") says whose, not what
             phrase.append(low)
-        words = lead + [w for w in phrase if w not in _QUESTION_WORDS or w in ("killed",)]
+        words = lead + [w for w in phrase if w not in _QUESTION_WORDS]
         if words:
             return " ".join(words)
     q2 = re.sub(r"\b(?:in|of|among) (?:the|these|this) (?:collection|documents?|corpus|pages?|files?)\b", " ", question,
