@@ -28,7 +28,7 @@ from bot.chunking import sentence_offsets, split_sentences
 from bot.facts.domains import Domain
 from bot.facts.events import MONTHS
 from bot.facts.extract import extract_facts
-from bot.facts.model import DATE, FIGURE, EventGroup, Fact
+from bot.facts.model import DATE, FIGURE, INFOBOX, EventGroup, Fact
 from bot.facts.table import FactTable
 from bot.ingest import document_from_bytes
 from bot.matching import fold
@@ -232,9 +232,11 @@ def _exact(src: Sources, text: str) -> list[answers.Passage]:
             for doc_id, s, e in exact_occurrences(src.snap, text)[:3]]
 
 
-def claim_facts(sentence: str, domains: list[Domain]) -> list[Fact]:
-    """The figures and dates a draft sentence states, read by the documents' own extractor."""
-    doc = document_from_bytes("draft", f"Draft\n\n{sentence}\n".encode("utf-8"), name="draft.txt", suffix=".txt")
+def claim_facts(sentence: str, domains: list[Domain], *, about: str = "Draft") -> list[Fact]:
+    """The figures and dates a draft sentence states, read by the documents' own extractor as a page titled
+    `about` (the event the sentence names: its domain pack then reads the sentence as it reads that event's
+    pages, e.g. '300 fighters stormed the camp' as the attackers' strength)."""
+    doc = document_from_bytes("draft", f"{about}\n\n{sentence}\n".encode("utf-8"), name="draft.txt", suffix=".txt")
     return [f for f in extract_facts(doc, split_sentences(doc), domains=domains)
             if (f.kind == FIGURE and f.low is not None and f.field not in ("coordinates",)) or f.kind == DATE]
 
@@ -246,7 +248,8 @@ def _claims(src: Sources, sentence: str) -> list[ClaimCheck]:
     by_year = _plain(src.table.named(sentence))
     any_year = _plain(src.table.named(_YEAR.sub(" ", sentence)))
     out = []
-    for c in claim_facts(sentence, src.domains):
+    about = (by_year or any_year or [None])[0]
+    for c in claim_facts(sentence, src.domains, about=about.name if about is not None else "Draft"):
         if c.kind == DATE:
             parts = date_parts(c.value)
             groups = [g for g in any_year if parts and _event_date_claim(sentence, g, parts)]
@@ -312,10 +315,13 @@ def _figure_check(src: Sources, c: Fact, groups: list[EventGroup], sentence: str
 
 
 def _comparable(c: Fact, f: Fact, domain_fields: set[str]) -> bool:
-    """Two figures of one field count the same thing: a field a domain pack defines ('killed'), or the same
-    counted noun or unit ('homes', 'km'). A document's own generic label ('amount', 'left') alone is not enough
-    to call two figures the same claim, or to call them in conflict."""
+    """Two figures of one field count the same thing: a field a domain pack defines ('killed'), the same
+    counted noun or unit ('homes', 'km'), or a measure the draft names as the source's infobox labels it ('a
+    magnitude of 8.4' against the row 'Magnitude: 7.0': one value per event). A label from prose ('amount',
+    'left') alone is not enough to call two figures the same claim, or to call them in conflict."""
     if c.field in domain_fields:
+        return True
+    if f.source == INFOBOX and fold(f.label) == fold(c.field) and fold(c.label) == fold(c.field):
         return True
     return bool((c.noun and fold(c.noun) == fold(f.noun)) or (c.unit and c.unit == f.unit)
                 or (c.label and fold(c.label) == fold(f.label) and fold(c.label) != fold(c.field)))
