@@ -267,7 +267,10 @@ def _plain(named: list[tuple[EventGroup, float]]) -> list[EventGroup]:
     top = max((s for _, s in named), default=0.0)
     if top < 0.9:
         return []
-    return [g for g, s in named if s >= top - 1e-9]
+    best = [g for g, s in named if s >= top - 1e-9]
+    # the same event can be known by two groups of one name and year (its page, and a mention elsewhere)
+    same = {(fold(g.name), g.year) for g in best}
+    return best + [g for g, s in named if g not in best and s >= 0.9 and (fold(g.name), g.year) in same]
 
 
 _HAPPENED = re.compile(r"\b(?:took place|take place|happened|occurred|struck|hit|broke out|was held|were held)\b")
@@ -282,16 +285,21 @@ _OTHER_ACTION = re.compile(
 
 def _event_date_claim(sentence: str, group: EventGroup, parts) -> bool:
     """Whether the sentence's date is the event's own: the sentence tells the event happening (its kind, 'the
-    raid', 'attacked', or 'took place') and no other action that the date could belong to ('the group claimed
-    the attack on March 8', 'the African Union sent a mission in February'). A month or a year alone counts only
-    with 'took place', 'happened' and the like."""
+    raid', 'attacked', or the event named before 'took place') and no other action that the date could belong
+    to ('the group claimed the attack on March 8', 'the African Union sent a mission in February'). A month or
+    a year alone counts only with 'took place', 'happened' and the like."""
     folded = fold(sentence)
     if _OTHER_ACTION.search(folded):
         return False
-    if _HAPPENED.search(folded):
-        return True
     kinds = {group.kind} | {ev.kind for ev in group.events}
     stems = {fold(k)[:5] for k in kinds if k and len(k) >= 4}
+    happened = _HAPPENED.search(folded)
+    if happened:
+        # the event is what happened: named before the verb ('the earthquake struck on ...'), not a later
+        # aside ('an epidemic broke out in October, months after the earthquake')
+        names = stems | {w[:5] for w in re.findall(r"[^\W\d_]{4,}", fold(group.name))}
+        before = folded[: happened.start()]
+        return any(re.search(rf"\b{re.escape(st)}", before) for st in names)
     return parts[2] is not None and any(re.search(rf"\b{re.escape(st)}", folded) for st in stems)
 
 
