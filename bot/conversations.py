@@ -93,23 +93,35 @@ class _Database:
         self.conn = conn
         self.postgres = postgres
         self._reconnect = reconnect  # PostgreSQL: a new session after the server dropped this one
+        self._in_transaction = False
 
     def execute(self, sql: str, params: tuple = ()):
         if not self.postgres:
             return self.conn.execute(sql, params)
+        import psycopg
+
         from bot.pgstore import reachable
         with reachable():
             if self.conn.closed or self.conn.broken:
                 self.conn = self._reconnect()
-            return self.conn.execute(sql.replace("?", "%s"), params)
+            try:
+                return self.conn.execute(sql.replace("?", "%s"), params)
+            except psycopg.OperationalError:
+                if self._in_transaction and sql != "BEGIN":
+                    raise  # half a transaction cannot be replayed on a new session
+                self.conn = self._reconnect()  # the server restarted since the last statement: once more
+                return self.conn.execute(sql.replace("?", "%s"), params)
 
     def begin(self) -> None:
+        self._in_transaction = True
         self.execute("BEGIN" if self.postgres else "BEGIN IMMEDIATE")
 
     def commit(self) -> None:
+        self._in_transaction = False
         self.execute("COMMIT")
 
     def rollback(self) -> None:
+        self._in_transaction = False
         self.execute("ROLLBACK")
 
 
@@ -129,15 +141,17 @@ class ConversationStore:
             import psycopg
         except ImportError:
             raise BotError("BOT_DATABASE_URL needs the PostgreSQL driver: pip install 'psycopg[binary]'") from None
-        from bot.pgstore import reachable
+        from bot.pgstore import SCHEMA_LOCK_KEY, reachable
 
         def connect():
             return psycopg.connect(url, autocommit=True, connect_timeout=10)
 
         with reachable():
             conn = connect()
-            for statement in filter(str.strip, _SCHEMA.split(";")):
-                conn.execute(statement)
+            with conn.transaction():  # servers starting together create the tables once
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK_KEY,))
+                for statement in filter(str.strip, _SCHEMA.split(";")):
+                    conn.execute(statement)
         return _Database(conn, postgres=True, reconnect=connect)
 
     @staticmethod

@@ -4,8 +4,8 @@ Chosen by `BOT_DATABASE_URL=postgresql://...`; the same interface as `bot.store.
 changed in place: each write is one transaction that adds a generation, marks the rows it replaces as dead
 from that generation on (`died`), inserts the new rows (`born`) and moves the `index_current` pointer. A
 reader pins the generation it loaded and sees exactly the rows alive in it, so it never sees half a write;
-rows dead before the previous generation are removed by the next write, as the directory store keeps the
-previous generation for readers still on it.
+rows dead in the previous generation are removed by a later write once GC_GRACE_SECONDS have passed, so a
+request still reading an older generation finishes on it.
 
 Dense search is pgvector's HNSW over inner product (iterative scans, so the generation filter never starves
 the result); the lexical path is the same BM25 (Lucene idf, k1 1.5, b 0.75) as the directory store, computed
@@ -30,10 +30,12 @@ from bot.store import FORMAT_VERSION, DocumentInfo, DocumentWrite, Snapshot, lex
 
 K1, B = 1.5, 0.75  # bm25s defaults, so both backends rank alike
 LOCK_KEY = 0x636974656269  # the advisory lock writers take ("citebi")
+SCHEMA_LOCK_KEY = LOCK_KEY + 1  # the one taken while creating tables
 HNSW = {"m": 16, "ef_construction": 64}
 POSTINGS_CACHED = 2_000_000  # posting entries a snapshot keeps in memory (about 24 MB)
 EF_SEARCH = 200  # candidates HNSW keeps per search by default (BOT_HNSW_EF_SEARCH)
 POOL_TIMEOUT = 10.0  # seconds a request waits for a pooled connection before it is answered 503
+GC_GRACE_SECONDS = 600.0  # how long rows replaced by a write stay readable for requests still on them
 COPY_BATCH = 5_000  # chunks sent per COPY, so a large write never holds all its rows at once
 
 ALIVE = "born <= %(gen)s AND (died IS NULL OR died > %(gen)s)"
@@ -171,13 +173,16 @@ class PgSnapshot(Snapshot):
     def _vids(self, rowids: Iterable[int]) -> np.ndarray:
         """Positions of chunk row ids in this generation; -1 for rows not alive in it."""
         ids = np.fromiter(rowids, dtype=np.int64)
+        if self.chunk_count == 0 or not len(ids):
+            return np.full(len(ids), -1, dtype=np.int64)
         pos = np.searchsorted(self.chunk_rowid, ids)
-        pos = np.minimum(pos, max(self.chunk_count - 1, 0))
-        found = (self.chunk_count > 0) & (self.chunk_rowid[pos] == ids) if len(ids) else np.zeros(0, dtype=bool)
-        return np.where(found, pos, -1)
+        pos = np.minimum(pos, self.chunk_count - 1)
+        return np.where(self.chunk_rowid[pos] == ids, pos, -1)
 
     def dense_search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         n = len(query)
+        if self.chunk_count == 0:
+            return np.zeros((n, 0), dtype=np.float32), np.zeros((n, 0), dtype=np.int64)
         k = min(k, self.chunk_count)
         scores = np.full((n, k), -np.inf, dtype=np.float32)
         ids = np.full((n, k), -1, dtype=np.int64)
@@ -212,9 +217,13 @@ class PgSnapshot(Snapshot):
             out[term] = (vids[alive], tfs[alive])
         with self._cache_lock:
             for term in missing:
+                if term in self._postings_cache:  # another thread fetched it meanwhile
+                    continue
                 self._postings_cache[term] = out[term]
                 self._postings_size += len(out[term][0]) + 1
                 self._df[term] = len(out[term][0])
+                if len(self._df) > 200_000:
+                    self._df.pop(next(iter(self._df)))
             while self._postings_size > POSTINGS_CACHED and self._postings_cache:
                 _, (v, _) = self._postings_cache.popitem(last=False)
                 self._postings_size -= len(v) + 1
@@ -242,7 +251,9 @@ class PgSnapshot(Snapshot):
         missing = sorted({t for t in terms if t not in self._df})
         if missing and self.chunk_count:
             self._postings(missing)
-        ceiling = self._idf(1)
+        # the rarest possible term's weight, as the directory store's (its rarest indexed term: nearly always one
+        # chunk's); 1.0 for an empty index
+        ceiling = self._idf(1) if self.chunk_count else 1.0
         return {t: self._idf(self._df[t]) if self._df.get(t) else ceiling for t in terms}
 
     def chunk_vectors(self, vids: np.ndarray) -> np.ndarray:
@@ -254,7 +265,7 @@ class PgSnapshot(Snapshot):
         return np.stack([got[int(self.chunk_rowid[v])] for v in vids]) if len(vids) else np.zeros((0, dim), np.float32)
 
     def sentence_vectors_of(self, vids: Sequence[int]) -> list[np.ndarray]:
-        if not vids:
+        if len(vids) == 0:
             return []
         rows = self._store.query("SELECT id, sentence_vectors FROM index_chunks WHERE id = ANY(%(ids)s)",
                                  {"ids": [int(self.chunk_rowid[v]) for v in vids]})
@@ -275,7 +286,8 @@ class PgIndexStore:
         self.pool_size = pool_size
         self._pool = None
         self._pool_lock = threading.Lock()
-        with _connect(url) as conn:
+        with _connect(url, autocommit=False) as conn, reachable(), conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK_KEY,))  # servers starting together
             conn.execute(_SCHEMA)
 
     # -- connections -----------------------------------------------------------------------------
@@ -368,7 +380,8 @@ class PgIndexStore:
         """Hold the database-wide writer lock (an advisory lock) for a whole load-then-write."""
         conn = _connect(self.url)
         try:
-            conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+            with reachable():
+                conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
             yield
         finally:
             conn.close()  # closing the session releases the lock
@@ -422,16 +435,26 @@ class PgIndexStore:
                     conn.execute("UPDATE index_generations SET manifest = %s WHERE gen = %s", (Jsonb(manifest), gen))
                     conn.execute("INSERT INTO index_current (one, gen) VALUES (TRUE, %s) "
                                  "ON CONFLICT (one) DO UPDATE SET gen = EXCLUDED.gen", (gen,))
-                    if current is not None:  # rows no reader of the previous generation or this one can see
-                        if dim:
-                            conn.execute("DELETE FROM index_postings WHERE chunk_id IN "
-                                         "(SELECT id FROM index_chunks WHERE died <= %s)", (current,))
-                        for table in tables:
-                            conn.execute(f"DELETE FROM {table} WHERE died <= %s", (current,))
-                        conn.execute("DELETE FROM index_generations WHERE gen < %s", (current,))
+                    if current is not None:
+                        self._collect_garbage(conn, current, tables)
         finally:
             conn.close()
         return self._open(gen, manifest)
+
+    @staticmethod
+    def _collect_garbage(conn, current: int, tables: Sequence[str]) -> None:
+        """Remove rows no reader can still see: dead in the previous generation or earlier (so invisible to it
+        and to the new one), and dead for GC_GRACE_SECONDS (a reader pinned on an older generation has had
+        that long to finish its request)."""
+        old = ("SELECT gen FROM index_generations WHERE gen <= %(current)s "
+               "AND created < now() - make_interval(secs => %(grace)s)")
+        args = {"current": current, "grace": GC_GRACE_SECONDS}
+        if "index_chunks" in tables:
+            conn.execute(f"DELETE FROM index_postings WHERE chunk_id IN "
+                         f"(SELECT id FROM index_chunks WHERE died IN ({old}))", args)
+        for table in tables:
+            conn.execute(f"DELETE FROM {table} WHERE died IN ({old})", args)
+        conn.execute(f"DELETE FROM index_generations WHERE gen < %(current)s AND gen IN ({old})", args)
 
     @staticmethod
     def _insert(conn, gen: int, upserts: Sequence[DocumentWrite], dim: int | None) -> None:

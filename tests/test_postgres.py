@@ -101,7 +101,7 @@ def test_postgres_ranks_and_answers_as_the_local_index(pg_bot, bot):
         assert theirs.answer == mine.answer and abs(theirs.confidence - mine.confidence) < 1e-3, question
 
 
-def test_a_reader_keeps_its_generation_while_a_writer_changes_the_index(pg_bot, tmp_path):
+def test_a_reader_keeps_its_generation_while_a_writer_changes_the_index(pg_bot, tmp_path, monkeypatch):
     before = pg_bot.snapshot()
     texts = {d: before.document_text(d) for d in before.documents}
     (tmp_path / "lorvane.txt").write_text(NEW_DOCUMENT)
@@ -118,8 +118,13 @@ def test_a_reader_keeps_its_generation_while_a_writer_changes_the_index(pg_bot, 
         pg_bot.store.write(before, upserts=[], removals=[])
     pg_bot.remove(report.added[0])
     assert len(pg_bot.snapshot().documents) == len(before.documents)
-    pg_bot.ingest([tmp_path / "lorvane.txt"])  # a third write removes what no reader can see any more
-    pg_bot.remove(report.added[0])
+    pg_bot.ingest([tmp_path / "lorvane.txt"])
+    # a request still on a generation two writes old reads whole (rows stay for GC_GRACE_SECONDS)
+    assert after.document_text(report.added[0]).startswith("Lorvane bridge collapse")
+    assert all(after.chunk(v).text for v in range(after.chunk_count))
+    assert after.lexical_scores(query_terms("Lorvane")).max() > 0
+    monkeypatch.setattr("bot.pgstore.GC_GRACE_SECONDS", 0.0)
+    pg_bot.remove(report.added[0])  # past the grace, a write removes what no reader can see any more
     import psycopg
     with psycopg.connect(pg_bot.settings.database_url) as conn:
         orphans, = conn.execute("SELECT count(*) FROM index_postings p WHERE NOT EXISTS "
@@ -211,3 +216,38 @@ def test_a_database_outage_answers_503_and_service_resumes_after_it(tmp_path, bo
     finally:
         b.store.close()
         server.cleanup()
+
+
+def test_servers_starting_together_on_an_empty_database(postgres_server, bot):
+    """Several processes creating the tables at once (a fresh deployment) all start; an empty index searches."""
+    import psycopg
+
+    from bot.pgstore import PgIndexStore
+
+    with psycopg.connect(postgres_server.get_uri(), autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS t_fresh")
+        conn.execute("CREATE DATABASE t_fresh")
+    url = postgres_server.get_uri().replace("/postgres?", "/t_fresh?")
+    errors, stores = [], []
+
+    def start():
+        try:
+            stores.append(PgIndexStore(url, identity=bot.embedder.identity()))
+            ConversationStore(None, ttl_seconds=60, max_count=10, url=url)
+        except Exception as exc:  # noqa: BLE001 - the test reports any failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    store = stores[0]
+    with store.writing():
+        snap = store.write(None, upserts=[], removals=[])
+    scores, ids = snap.dense_search(np.zeros((1, 384), dtype=np.float32), 10)
+    assert ids.shape == (1, 0) and snap.lexical_scores(["anything"]).shape == (0,)
+    assert snap.idf_of(["anything"]) == {"anything": 1.0}
+    for s in stores:
+        s.close()
