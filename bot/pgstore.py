@@ -14,7 +14,6 @@ from postings (term, chunk, tf) and chunk lengths kept in PostgreSQL.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 import time
@@ -24,9 +23,9 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from bot.errors import Busy, DatabaseUnavailable, IndexUnusable
+from bot.errors import Busy, DatabaseUnavailable
 from bot.facts.model import Fact
-from bot.store import FORMAT_VERSION, DocumentInfo, DocumentWrite, Snapshot, lexical_tokens
+from bot.store import FORMAT_VERSION, DocumentInfo, DocumentWrite, Snapshot, check_manifest, lexical_tokens
 
 K1, B = 1.5, 0.75  # bm25s defaults, so both backends rank alike
 LOCK_KEY = 0x636974656269  # the advisory lock writers take ("citebi")
@@ -61,7 +60,8 @@ CREATE TABLE IF NOT EXISTS index_facts (
 CREATE INDEX IF NOT EXISTS index_facts_doc ON index_facts (doc_id);
 """
 
-# built after the rows on a first load (once over all rows is several times faster than row by row)
+# made after the rows are in: on a first load the graph is built once over all of them (several times faster
+# than row by row); later writes find the indexes there and add to them
 _LOAD_INDEXES = """
 CREATE INDEX IF NOT EXISTS index_chunks_hnsw ON index_chunks
     USING hnsw (embedding vector_ip_ops) WITH (m = {m}, ef_construction = {ef_construction});
@@ -80,7 +80,6 @@ CREATE INDEX IF NOT EXISTS index_chunks_doc ON index_chunks (doc_id);
 CREATE TABLE IF NOT EXISTS index_postings (
     term TEXT NOT NULL, chunk_id BIGINT NOT NULL, tf INTEGER NOT NULL  -- removed with their chunk (see write)
 );
-{indexes}
 """
 
 
@@ -345,15 +344,7 @@ class PgIndexStore:
             return None
         gen, manifest = rows[0]
         how = "rebuild it: run `citebot ingest PATH` with the configured model against an empty database"
-        if manifest.get("format") != FORMAT_VERSION:
-            raise IndexUnusable(f"the index in PostgreSQL has format {manifest.get('format')}, expected "
-                                f"{FORMAT_VERSION}; {how}")
-        built = manifest.get("embedding", {})
-        if built.get("fingerprint") != self.identity.get("fingerprint") or built.get("backend") != self.identity.get("backend"):
-            raise IndexUnusable(
-                f"the index in PostgreSQL was built with model {built.get('model')} ({built.get('backend')}, "
-                f"{built.get('fingerprint')}) but the configured embedder is {self.identity.get('model')} "
-                f"({self.identity.get('backend')}, {self.identity.get('fingerprint')}); {how}")
+        check_manifest(manifest, self.identity, where="the index in PostgreSQL", how=how)
         return self._open(gen, manifest)
 
     def _open(self, gen: int, manifest: dict) -> PgSnapshot:
@@ -405,7 +396,7 @@ class PgIndexStore:
                     if (base.gen if base is not None else None) != current:
                         raise Busy("the index changed while this write was prepared (another writer); try again")
                     if dim:
-                        conn.execute(_CHUNKS.format(dim=int(dim), indexes=_LOAD_INDEXES))
+                        conn.execute(_CHUNKS.format(dim=int(dim)))
                         from pgvector.psycopg import register_vector
                         register_vector(conn)
                     gen = conn.execute("INSERT INTO index_generations (manifest) VALUES ('{}') RETURNING gen").fetchone()[0]
@@ -413,11 +404,8 @@ class PgIndexStore:
                     tables = ("index_documents", "index_facts") + (("index_chunks",) if dim else ())
                     for table in tables:
                         conn.execute(f"UPDATE {table} SET died = %s WHERE doc_id = ANY(%s) AND died IS NULL", (gen, gone))
-                    first_load = dim and conn.execute("SELECT NOT EXISTS (SELECT 1 FROM index_chunks)").fetchone()[0]
-                    if first_load:
-                        conn.execute("DROP INDEX index_chunks_hnsw, index_postings_term, index_postings_chunk")
                     self._insert(conn, gen, upserts, dim)
-                    if first_load:
+                    if dim:
                         conn.execute(_LOAD_INDEXES)
                     n_docs, = conn.execute(f"SELECT count(*) FROM index_documents WHERE {ALIVE}", {"gen": gen}).fetchone()
                     n_chunks = conn.execute(f"SELECT count(*) FROM index_chunks WHERE {ALIVE}",
@@ -466,7 +454,7 @@ class PgIndexStore:
             for u in upserts:
                 copy.write_row((gen, u.doc_id, u.title, u.sha256, u.source, u.text, json.dumps(u.structure),
                                 len(u.text), len(u.chunks), now, u.format, u.original,
-                                hashlib.sha256(u.original if u.original is not None else u.text.encode()).hexdigest(),
+                                u.original_sha256,
                                 u.source_map.to_bytes()))
         with conn.cursor().copy("COPY index_facts (born, doc_id, payload) FROM STDIN") as copy:
             for u in upserts:

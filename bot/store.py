@@ -123,6 +123,25 @@ class DocumentWrite:
     original: bytes | None = None  # the file, when its text was extracted from it (HTML, PDF, DOCX)
     source_map: SourceMap = TEXT_MAP
 
+    @property
+    def original_sha256(self) -> str:
+        """Hash of the bytes as received: the original file, or the text when the text is the file."""
+        return hashlib.sha256(self.original if self.original is not None else self.text.encode()).hexdigest()
+
+
+def check_manifest(manifest: dict, identity: dict, *, where: str, how: str) -> None:
+    """Refuse an index this code cannot read: another format, or vectors from another embedder than the
+    configured one (`where` names the index in the message, `how` says how to rebuild it)."""
+    if manifest.get("format") != FORMAT_VERSION:
+        raise IndexUnusable(f"{where} has format {manifest.get('format')}, expected {FORMAT_VERSION}; {how}")
+    built = manifest.get("embedding", {})
+    if built.get("fingerprint") != identity.get("fingerprint") or built.get("backend") != identity.get("backend"):
+        raise IndexUnusable(
+            f"{where} was built with model {built.get('model')} ({built.get('backend')}, "
+            f"{built.get('fingerprint')}) but the configured embedder is {identity.get('model')} "
+            f"({identity.get('backend')}, {identity.get('fingerprint')}); {how}"
+        )
+
 
 class Snapshot:
     """A loaded, immutable generation of the index. Safe to share between threads.
@@ -346,15 +365,7 @@ class IndexStore:
             manifest = json.loads((path / "manifest.json").read_text())
         except (OSError, ValueError) as exc:
             raise IndexUnusable(f"index at {self.root} is unreadable ({exc}); {how}") from None
-        if manifest.get("format") != FORMAT_VERSION:
-            raise IndexUnusable(f"index at {self.root} has format {manifest.get('format')}, expected {FORMAT_VERSION}; {how}")
-        built = manifest.get("embedding", {})
-        if built.get("fingerprint") != self.identity.get("fingerprint") or built.get("backend") != self.identity.get("backend"):
-            raise IndexUnusable(
-                f"index at {self.root} was built with model {built.get('model')} ({built.get('backend')}, "
-                f"{built.get('fingerprint')}) but the configured embedder is {self.identity.get('model')} "
-                f"({self.identity.get('backend')}, {self.identity.get('fingerprint')}); {how}"
-            )
+        check_manifest(manifest, self.identity, where=f"index at {self.root}", how=how)
         try:
             return self._open(path, manifest)
         except IndexUnusable:
@@ -483,7 +494,7 @@ class IndexStore:
                         "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         (u.doc_id, u.title, u.sha256, u.source, u.text, json.dumps(u.structure), len(u.text),
                          len(u.chunks), now, u.format, u.original,
-                         hashlib.sha256(u.original if u.original is not None else u.text.encode()).hexdigest(),
+                         u.original_sha256,
                          u.source_map.to_bytes()),
                     )
                     conn.executemany(
