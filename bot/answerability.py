@@ -176,9 +176,13 @@ class Answerability:
                                  for e in encodings], np.float32)
         run = lambda e: float(self._session.run(None, self._feed([e]))[0][0])  # noqa: E731
         if len(encodings) > 1 and cores() > 1:
-            with ThreadPoolExecutor(max_workers=min(cores(), len(encodings))) as pool:
-                return np.array(list(pool.map(run, encodings)), np.float32)
+            return np.array(list(self._pool.map(run, encodings)), np.float32)
         return np.array([run(e) for e in encodings], np.float32)
+
+    @cached_property
+    def _pool(self) -> ThreadPoolExecutor:
+        """Kept for the process: starting threads for every question cost more than a third of the reading."""
+        return ThreadPoolExecutor(max_workers=cores(), thread_name_prefix="answerability")
 
 
 # -- features and calibration ------------------------------------------------------------------------

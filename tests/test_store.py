@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -128,3 +129,19 @@ def test_vectors_are_written_block_by_block_in_order(tmp_path):
     assert np.array_equal(np.load(tmp_path / "v.npy"), np.concatenate([a[[0, 3]], b]))
     store._write_rows(tmp_path / "empty.npy", [], 4)
     assert np.load(tmp_path / "empty.npy").shape == (0, 4)
+
+
+def test_lexical_tokens_equal_bm25s_tokenizer():
+    """The index's tokenizer is bm25s's, without its per-call overhead: same tokens on every seed line and on
+    text with digits, accents, apostrophes and stopwords."""
+    import bm25s
+
+    from bot.store import _stemmer, lexical_tokens
+
+    texts = [line for p in sorted(Path("seeds").glob("*")) if p.is_file()
+             for line in p.read_text(errors="replace").splitlines()]
+    texts += ["", "the", "3 of 4 soldiers' deaths in Ménaka, 2019-11-01; it's 27,732 (approx.)", "I a 9 B"]
+    assert len(texts) > 100
+    expected = bm25s.tokenize(texts, stemmer=_stemmer, return_ids=False, show_progress=False,
+                              token_pattern=r"(?u)\b(?:\w\w+|\d)\b")
+    assert lexical_tokens(texts) == [list(t) for t in expected]

@@ -165,6 +165,7 @@ def place_score(place: str, words: list[str], joined: str) -> float:
         return 1.0
     limit = 1 if len(p) < 8 else 2
     for w in words:
-        if len(p) >= 5 and len(w) >= 4 and (Levenshtein.distance(p, w, score_cutoff=limit) <= limit or same_word(p, w)):
+        if len(p) >= 5 and len(w) >= 4 and (Levenshtein.distance(p, w, score_cutoff=limit) <= limit
+                                            or (p[:4] == w[:4] and same_word(p, w))):
             return 0.8
     return 0.0
