@@ -105,3 +105,21 @@ def test_no_domain_pack_needed_for_general_figures():
     assert prose("27,732").value == "Some 27,732" and prose("27,732").quantity.low == 27732
     assert prose("27,732").field == "damaged" and prose("27,732").noun == "homes"
     assert all(f.event is not None and f.event.main for f in facts)
+
+
+def test_what_is_not_a_claimant_or_a_figure():
+    """'per cent' names no claimant, nor does a date in brackets or 'with reports of'; an infobox colour code
+    is not a figure."""
+    text = ("= 2031 Example election =\n\n| color2 = 193282\n| turnout = 61.2%\n- Aftershocks: ≥30,000 (by May 2031)\n\n"
+            "The 2031 Example election was held on 3 May 2031. The Example Party received approximately 37.4 per cent "
+            "of the vote, per the electoral commission. The count may change, with reports of around 10,000 ballots "
+            "still missing.\n")
+    from bot.ingest import parse_document
+
+    facts = extract_facts(parse_document("vote", text), domains=())
+    values = {f.value: f for f in facts}
+    assert "193282" not in values and values["61.2"].unit == "%"
+    by_number = {re.sub(r"[^\d.]", "", f.value): f for f in facts if f.kind == FIGURE}
+    assert by_number["30000"].claimant == ""
+    assert by_number["37.4"].claimant == "the electoral commission"
+    assert by_number["10000"].claimant == ""

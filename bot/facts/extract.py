@@ -33,7 +33,7 @@ _REPORTING = re.compile(
     r"alleged|alleges|alleging|confirmed|confirming|corroborated|estimated|estimates|updating|updated|revised|"
     r"raised|put|gave|giving|released|noted|noting|told|declared|acknowledged|admitted)\b"
 )
-_ACCORDING = re.compile(r"\b(?:[Aa]ccording to|per)\s+([^,;.()]{2,80})")
+_ACCORDING = re.compile(r"\b(?:[Aa]ccording to|per(?=\s+(?:[A-Z]|the\s)))\s+([^,;.()]{2,80})")  # not "per cent"
 _CLAUSE_START = re.compile(r"(?:^|,\s*|;\s*|\bthat\s+|\balthough\s+|\bwhile\s+|\bbut\s+|\bwith\s+|\bwhereas\s+)")
 _LEADING_ADVERBIAL = re.compile(
     rf"^(?:(?:On|In|By|Later|Earlier|Early|Late|As of)\b[^,]{{0,40}},\s*|{MONTHS}[^,]{{0,20}},\s*|Later in the day,\s*)"
@@ -96,6 +96,12 @@ def past_participle(word: str) -> str:
         return w
     forms = getInflection(lemma[0], tag="VBN")
     return forms[0] if forms else w
+
+
+def state_field(state: str) -> str:
+    """The field a state written after a figure names: '153 injured' -> 'injured', '50 homes destroyed' ->
+    'destroyed'; an -ing form there is a present state and stays one ('10,000 people missing' is not 'missed')."""
+    return state.lower() if state.lower().endswith("ing") else past_participle(state)
 
 
 def extract_facts(doc: Document, sentences: Sequence[Sentence] | None = None, *,
@@ -214,6 +220,8 @@ class _Extractor:
         text, main = self.text, self.main
         out: list[Fact] = []
         taken: list[Span] = []
+        if _PRESENTATION.match(e.label):
+            return out
         value_text = e.value.of(text)
         for m in COORDINATES.finditer(value_text):
             span = Span(e.value.start + m.start(), e.value.start + m.end())
@@ -251,7 +259,7 @@ class _Extractor:
             elif e.field == "strength" or self.domain.field_spec(e.field) is not None:
                 field = e.field
             elif state and _generic_label(e.label):
-                field = past_participle(state)
+                field = state_field(state)
             elif noun and _generic_label(e.label) and not unit:
                 field = noun.lower()
             if change:
@@ -318,7 +326,8 @@ class _Extractor:
                 inherited = ""
             else:
                 ev = sentence_event(body, self.main, self.doc.doc_id, d)
-                inherited = previous_claimant if block is previous_block else ""
+                # the previous sentence's claimant goes on only where this one goes on with its report
+                inherited = previous_claimant if block is previous_block and _GOES_ON.search(body) else ""
             previous_block = block
             sentence_claimant = ""
             claims = Claims(text, span)
@@ -383,7 +392,7 @@ class _Extractor:
         cur = currency_of(q)
         unit_text = unit[0] if unit else cur
         if state:
-            field = past_participle(state)
+            field = state_field(state)
         elif verb and not unit_text and noun:
             field = past_participle(verb)
         elif label:
@@ -620,7 +629,21 @@ def _in_brackets(text: str, span: Span) -> bool:
 
 def _paren_claimant(text: str, start: int, end: int) -> str:
     m = _PAREN_CLAIM.search(text, start, end)
-    return m.group(1).strip() if m else ""
+    return claimant_or_nothing(m.group(1)) if m else ""
+
+
+_GOES_ON = re.compile(r"\b(?:also|added|adding|further|too|as well|another|additional)\b|^\W*(?:It|They|He|She)\b")
+# infobox entries that say how the page looks ("| color2 = 193282", "image_size = 250px"), not what happened
+_PRESENTATION = re.compile(r"(?:colou?r|image|img|logo|caption|alt|map|website|url|signature)[\s_]?\d*(?:[\s_]?(?:size|width|alt))?$",
+                           re.IGNORECASE)
+_NOT_A_CLAIMANT = re.compile(rf"^(?:{MONTHS}\b|\d|(?:with|of|and|or|in|on|at|to|from|by|as|for)$)|^\W*$", re.IGNORECASE)
+
+
+def claimant_or_nothing(text: str) -> str:
+    """`text` when it can name who states a figure; '' for a date ('by May 2023'), a bare preposition or a
+    quotation mark left where a subject was looked for."""
+    text = text.strip()
+    return "" if _NOT_A_CLAIMANT.search(text) else text
 
 
 class Claims:
@@ -635,7 +658,9 @@ class Claims:
             pass
         self.according = acc.group(1).strip() if acc else ""
         self.verbs = [m for m in _REPORTING.finditer(self.body)
-                      if not re.search(r"\b(?:an|the|a)\s+$", self.body[max(0, m.start() - 5) : m.start()], re.IGNORECASE)]
+                      # a noun, not a verb: 'the reports', 'with reports of'
+                      if not re.search(r"\b(?:an|the|a|with|of|its|their|his|her|these|those|such|no)\s+$",
+                                       self.body[max(0, m.start() - 8) : m.start()], re.IGNORECASE)]
         self.clause_starts = [m.end() for m in _CLAUSE_START.finditer(self.body)]
         self._memo: dict[tuple[int, bool], str] = {}
 
@@ -648,7 +673,7 @@ class Claims:
         rel = at - self.start
         before = [v for v in self.verbs if v.start() < rel] if rel < len(self.body) else self.verbs
         verb = before[-1] if before else self.verbs[0]
-        return self._subject(verb, nested=False)
+        return claimant_or_nothing(self._subject(verb, nested=False))
 
     def _subject(self, verb: re.Match, *, nested: bool) -> str:
         key = (verb.start(), nested)
