@@ -8,6 +8,7 @@ import pytest
 from bot.answerability import Evidence, name_gaps, question_names
 from bot.conversations import ConversationStore, Subject, read
 from bot.errors import ConversationNotFound
+from tests.conftest import make_bot
 
 # Twelve questions a new user asked after finding no answer in the seeds. Each is declined, except where the
 # seeds do answer it; the test says which.
@@ -131,3 +132,20 @@ def test_names_a_question_relies_on():
     here, doc = name_gaps("How many French soldiers died at Kwala?", "Malian soldiers died at Kwala", "Kwala Malian")
     assert here == 0.5 and doc == 0.5
     assert Evidence(1.0, 0.5, 0.4, 0.0, 0.0).vector() == [1.0, 0.5, 0.4, 0.0, 0.0]
+
+
+def test_a_figure_the_question_names_must_be_in_the_answer(tmp_path, bot):
+    """"How deep was the magnitude 6.1 aftershock?" is not answered with the main shock's depth; the figure that
+    names the event itself ("the 7.2 earthquake") picks it out."""
+    doc = tmp_path / "docs" / "quake.txt"
+    doc.parent.mkdir()
+    doc.write_text("2031 Karsholm earthquake\n\n- Magnitude: 7.2\n- Depth: 12.5 km\n- Deaths: 340\n\n"
+                   "The 2031 Karsholm earthquake struck the Karsholm valley on 4 May 2031 at a depth of 12.5 km, "
+                   "killing 340 people. A magnitude 6.1 aftershock followed two days later and damaged the "
+                   "harbour.\n", encoding="utf-8")
+    b = make_bot(tmp_path, bot)
+    b.ingest([doc.parent])
+    known = b.ask("How deep was the 7.2 earthquake at Karsholm?")
+    assert known.mode == "fact" and "12.5" in known.answer, known.answer
+    unknown = b.ask("How deep was the magnitude 6.1 aftershock of the Karsholm earthquake?")
+    assert not (unknown.mode == "fact" and "12.5" in unknown.answer), unknown.answer

@@ -123,3 +123,15 @@ def test_what_is_not_a_claimant_or_a_figure():
     assert by_number["30000"].claimant == ""
     assert by_number["37.4"].claimant == "the electoral commission"
     assert by_number["10000"].claimant == ""
+
+
+def test_an_untitled_page_names_its_event_from_the_lead():
+    """A news page with no title line: the event is 'the 2031 presidential election' its lead speaks of, not the
+    lead's first words."""
+    text = ("In the early hours of Tuesday, the chairman of the electoral commission declared the winner of the 2031 "
+            "presidential election, which was held on Saturday, 4 March 2031. Turnout was 61.2%, and the winner "
+            "received 8,794,726 votes.\n")
+    from bot.ingest import parse_document
+
+    facts = extract_facts(parse_document("news", text), domains=())
+    assert {f.event.name for f in facts if f.event is not None} == {"2031 presidential election"}

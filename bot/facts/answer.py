@@ -67,7 +67,7 @@ class FactAnswerer:
         event, event_score = self._the_event(named, context)
         if event is None:
             return self._other_groups_everywhere(query, named)
-        qualifiers = self._open_qualifiers(query, event)
+        qualifiers = self._open_qualifiers(query, event) + self._open_numbers(query, event)
         if query.kind == LEADER:
             return self._leader(event, event_score, query, question)
         if query.kind in (DATE, TIME_Q):
@@ -154,6 +154,13 @@ class FactAnswerer:
                 continue
             out.append(q)
         return tuple(out)
+
+    def _open_numbers(self, query: FactQuery, event: EventGroup) -> tuple[str, ...]:
+        """The question's figures that do not already pick out the event ("the 7.8 earthquake" when 7.8 is one of
+        its facts or in its name): each must then be in what answers ("the magnitude 7.7 earthquake that followed"
+        is not answered by the 7.8 one's depth)."""
+        known = " ".join([" ".join(ev.name for ev in event.events)] + [f.value for f in event.facts])
+        return tuple(n for n in query.numbers if not _has_number(known, n))
 
     def _figures(self, event: EventGroup, query: FactQuery, qualifiers: tuple[str, ...] = ()) -> tuple[list[Fact], float]:
         """Distinct claims of the event whose field means what the question asks, and how well it matches. A
@@ -436,8 +443,20 @@ def claim_key(f: Fact) -> tuple:
     return (f.field, f.side, f.low, f.high, who)
 
 
+def _has_number(text: str, number: str) -> bool:
+    """`number` written in `text` ('7.7' in 'a 7.7 aftershock', not in '17.7' or '7.75'; '10000' as '10,000')."""
+    digits = re.sub(r"[,\s]", "", number)
+    return any(re.sub(r",", "", m.group(0)) == digits
+               for m in re.finditer(r"(?<![\d.])\d+(?:[.,]\d+)*(?![\d])", text))
+
+
 def _mentions(f: Fact, qualifier: str, evidence: str) -> bool:
-    """The fact's claimant, qualifiers, noun or evidence name the qualifier (or its demonym: 'Malian', 'Mali')."""
+    """The fact's claimant, qualifiers, noun or evidence name the qualifier (or its demonym: 'Malian', 'Mali');
+    a figure must be written in its label or evidence beside it (the fact's own value is what is asked, not what
+    narrows it)."""
+    if qualifier[:1].isdigit():
+        here = evidence.replace(f.value, " ", 1) if evidence else ""
+        return _has_number(f"{f.label} {here}", qualifier)
     q = fold(qualifier)
     words = re.findall(r"[\w'’-]+", fold(" ".join([f.claimant, " ".join(f.qualifiers), f.noun, f.label, evidence])))
     return any(w == q or same_word(q, w) for w in words)

@@ -142,6 +142,14 @@ def event_name_in(text: str, domain: Domain, kind: str = "") -> str | None:
     return None
 
 
+def _year_kind(text: str, kind: str) -> str | None:
+    """'the 2023 presidential election' in an untitled page's lead: a year, a few lowercase words, the kind."""
+    if not kind:
+        return None
+    m = re.search(rf"\b((?:1[5-9]|20)\d{{2}}\s+(?:[a-z][\w-]*\s+){{0,3}}{re.escape(kind)})\b", text)
+    return m.group(1) if m else None
+
+
 def _sentence_start(text: str, at: int) -> int:
     """Where the sentence holding `at` starts (after the last '.', '!', '?' or line break before it)."""
     lo = max(0, at - 300)
@@ -236,7 +244,7 @@ def main_event(doc: Document, entries: list[Entry], domain: Domain) -> Event | N
     if heading:
         name = heading
     elif not titled:
-        name = event_name_in(first_sentences, domain, kind) or (
+        name = event_name_in(first_sentences, domain, kind) or _year_kind(first_sentences, kind) or (
             f"{kind or 'event'} in {places[0]}" if places else doc.title)
     else:
         name = doc.title if (title_year or kind or not name) else name

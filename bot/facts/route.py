@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.facts.domains import Domain
 
@@ -35,10 +35,20 @@ class FactQuery:
     time_kind: str = ""  # "start time" | "end time" for time questions
     event_noun: str = ""  # for aggregates: the kind of event asked about ("storm", "attack")
     counted: tuple[str, ...] = ()  # the noun phrase a "how many" question counts ("foreign", "tourists")
+    numbers: tuple[str, ...] = ()  # figures the question names, years aside ("the magnitude 7.7 earthquake")
 
 
 def route(question: str, domains: Sequence[Domain]) -> FactQuery | None:
     """A FactQuery when the question asks for a figure, a date, a time, a leader or an aggregate; else None."""
+    query = _route(question, domains)
+    numbers = tuple(m.group(0) for m in _NUMBER.finditer(question) if not _YEAR.fullmatch(m.group(0)))
+    return replace(query, numbers=numbers) if query is not None and numbers else query
+
+
+_NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\w])")
+
+
+def _route(question: str, domains: Sequence[Domain]) -> FactQuery | None:
     q = question.lower()
     year_m = _YEAR.search(q)
     year = int(year_m.group(1)) if year_m else None
