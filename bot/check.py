@@ -186,9 +186,10 @@ def _evidence(src: Sources, sentence: str, sentences, signals: dict) -> None:
     if not sentences:
         return
     best = max(sentences, key=lambda x: x.dense)
-    evidence = " ".join(src.snap.chunk(x.vid).text for x in sentences[:3])
+    evidence = _digits(" ".join(src.snap.chunk(x.vid).text for x in sentences[:3]))
     signals.update(dense=round(best.dense, 4), coverage=round(best.coverage, 4),
-                   figures_in_evidence=all(f" {n} " in _digits(evidence) for n in _digits(sentence).split()))
+                   figures_in_evidence=all(f" {n} " in evidence for n in _digits(sentence).split()),
+                   evidence_figures=[n for n in _digits(sentence).split() if f" {n} " in evidence])
 
 
 def _from_claims(done, signals: dict, claims: list[ClaimCheck], passages) -> SentenceCheck | None:
@@ -203,10 +204,8 @@ def _from_claims(done, signals: dict, claims: list[ClaimCheck], passages) -> Sen
     # a figure, or a full date, that matches; a year or a month only names the event
     substantive = [c for c in claims if c.field != "date" or (date_parts(c.value) or (None, None, None))[2] is not None]
     # and no other figure of the sentence goes unchecked (a date that matches does not vouch for a magnitude)
-    checked = _digits(" ".join(c.value for c in claims)).split()
-    if substantive and dense >= CLAIM_SUPPORT_DENSE and (
-            signals.get("figures_in_evidence", False)
-            or all(n in checked for n in _digits(signals.get("sentence", "")).split())):
+    checked = set(_digits(" ".join(c.value for c in claims)).split()) | set(signals.get("evidence_figures", ()))
+    if substantive and dense >= CLAIM_SUPPORT_DENSE and all(n in checked for n in _digits(signals.get("sentence", "")).split()):
         disagree = any(len({(f.low, f.high) for f in c.facts if f.low is not None}) > 1 for c in claims)
         note = " The sources disagree among themselves; every claim is listed." if disagree else ""
         return done(SUPPORTED, 0.9, f"Every figure and date matches a claim in the sources.{note}", passages(), claims)

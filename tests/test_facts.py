@@ -135,3 +135,13 @@ def test_an_untitled_page_names_its_event_from_the_lead():
 
     facts = extract_facts(parse_document("news", text), domains=())
     assert {f.event.name for f in facts if f.event is not None} == {"2031 presidential election"}
+
+
+def test_a_pronoun_after_a_quotation_is_no_claimant():
+    text = ("= 2031 Karsholm train collision =\n\n\"Of the injured, 793 were discharged,\" he said. The two trains were "
+            "carrying more than 2,200 passengers, he added.\n")
+    from bot.ingest import parse_document
+
+    facts = [f for f in extract_facts(parse_document("trains", text), domains=()) if f.kind == FIGURE]
+    assert {f.value for f in facts} >= {"793", "more than 2,200"}
+    assert all(f.claimant == "" for f in facts), [(f.value, f.claimant) for f in facts]

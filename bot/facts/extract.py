@@ -640,10 +640,10 @@ _NOT_A_CLAIMANT = re.compile(rf"^(?:{MONTHS}\b|\d|(?:with|of|and|or|in|on|at|to|
 
 
 def claimant_or_nothing(text: str) -> str:
-    """`text` when it can name who states a figure; '' for a date ('by May 2023'), a bare preposition or a
-    quotation mark left where a subject was looked for."""
-    text = text.strip()
-    return "" if _NOT_A_CLAIMANT.search(text) else text
+    """`text` when it can name who states a figure; '' for a date ('by May 2023'), a bare preposition, or a
+    quotation mark or pronoun left where a subject was looked for ('”, he said')."""
+    text = text.strip().strip("\"“”‘’' ").strip()
+    return "" if _NOT_A_CLAIMANT.search(text) or text.lower() in _PRONOUNS else text
 
 
 class Claims:
