@@ -8,6 +8,7 @@ reason, and the worker is replaced.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import multiprocessing
 
@@ -15,6 +16,8 @@ import numpy as np
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from bot.chunking import Chunk, Sentence, Tokens, chunk_document, split_sentences
 from bot.errors import DocumentRejected
@@ -32,6 +35,27 @@ class Prepared:
     sentences: list[Sentence]
     chunks: list[Chunk]
     facts: list[Fact]
+    recipe: str = ""  # recipe(...) of what prepared it
+
+
+_RECIPE_CODE = ("ingest", "facts", "chunking.py", "preparation.py", "spans.py", "matching.py")
+
+
+@lru_cache(maxsize=1)
+def _code_hash() -> str:
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for name in _RECIPE_CODE:
+        for f in sorted((root / name).rglob("*.py")) if (root / name).is_dir() else [root / name]:
+            h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def recipe(*, max_tokens: int, domains: Sequence[Domain]) -> str:
+    """What a document's stored text, chunks and facts depend on besides its bytes: the code that reads and
+    extracts (so an upgrade re-prepares documents instead of keeping an older extractor's facts), the chunk
+    budget and the fact domain packs."""
+    return hashlib.sha256(f"{_code_hash()}|{max_tokens}|{','.join(d.name for d in domains)}".encode()).hexdigest()[:16]
 
 
 def prepare(doc: Document, tokens: Tokens, *, max_tokens: int, domains: Sequence[Domain]) -> Prepared:
@@ -44,7 +68,7 @@ def prepare(doc: Document, tokens: Tokens, *, max_tokens: int, domains: Sequence
     except Exception:
         log.exception("fact extraction failed for %s; the document is indexed without facts", doc.doc_id)
         facts = []
-    return Prepared(doc, sentences, chunks, facts)
+    return Prepared(doc, sentences, chunks, facts, recipe(max_tokens=max_tokens, domains=domains))
 
 
 def to_write(ready: Prepared, vectors: np.ndarray, sentence_vectors: list[np.ndarray], *, dim: int):
@@ -54,7 +78,8 @@ def to_write(ready: Prepared, vectors: np.ndarray, sentence_vectors: list[np.nda
 
     d, chunks = ready.doc, ready.chunks
     return DocumentWrite(
-        doc_id=d.doc_id, title=d.title, sha256=d.sha256, source=d.source, text=d.text, structure=structure_of(d),
+        doc_id=d.doc_id, title=d.title, sha256=d.sha256, source=d.source, text=d.text,
+        structure={**structure_of(d), "prepared_by": ready.recipe},
         chunks=chunks, vectors=vectors.reshape(len(chunks), dim),
         sentence_vectors=np.concatenate(sentence_vectors) if sentence_vectors else np.zeros((0, dim), np.float32),
         facts=ready.facts, format=d.format, original=d.original, source_map=d.source_map)

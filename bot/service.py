@@ -17,7 +17,7 @@ from bot import check as check_mod
 from bot import conversations as conv
 from bot.answerability import DEFAULT_DIR as DEFAULT_MODEL
 from bot.answerability import Judge, question_names
-from bot.preparation import Prepared, Worker, prepare, to_write
+from bot.preparation import Prepared, Worker, prepare, recipe, to_write
 from bot.citations import CitationLookup, Citations, ClaimMatch
 from bot.documents import Documents, DocumentSummary, DocumentView, Original
 from bot.config import Settings
@@ -191,10 +191,12 @@ class Bot:
         with self._write_lock, self.store.writing():
             snap = self.store.load()
             changed: list[Document | Prepared] = []
+            current = recipe(max_tokens=self._max_tokens(), domains=self.domains)
             for d in docs:
                 doc = d.doc if isinstance(d, Prepared) else d
                 info = snap.documents.get(doc.doc_id) if snap is not None else None
-                if info is not None and info.sha256 == doc.sha256:
+                if (info is not None and info.sha256 == doc.sha256
+                        and snap.document_structure(doc.doc_id).get("prepared_by") == current):
                     report.unchanged.append(doc.doc_id)
                     continue
                 (report.updated if info is not None else report.added).append(doc.doc_id)

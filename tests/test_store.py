@@ -145,3 +145,22 @@ def test_lexical_tokens_equal_bm25s_tokenizer():
     expected = bm25s.tokenize(texts, stemmer=_stemmer, return_ids=False, show_progress=False,
                               token_pattern=r"(?u)\b(?:\w\w+|\d)\b")
     assert lexical_tokens(texts) == [list(t) for t in expected]
+
+
+def test_documents_prepared_by_older_code_are_prepared_again(tmp_path, bot, monkeypatch):
+    """An unchanged file is skipped only when the code and settings that prepared it are today's: after an
+    upgrade, an index must not keep an older extractor's facts."""
+    from bot import preparation
+
+    b = make_bot(tmp_path, bot)
+    src = tmp_path / "docs"
+    src.mkdir()
+    (src / "testville.txt").write_text(DOC)
+    b.ingest([src])
+    assert b.snapshot().document_structure("testville")["prepared_by"] == preparation.recipe(
+        max_tokens=b._max_tokens(), domains=b.domains)
+    assert b.ingest([src]).unchanged == ["testville"]
+    monkeypatch.setattr(preparation, "_code_hash", lambda: "a later release")
+    again = b.ingest([src])
+    assert again.updated == ["testville"] and not again.unchanged
+    assert b.ingest([src]).unchanged == ["testville"]
