@@ -29,6 +29,7 @@ from bot.facts.domains import Domain
 from bot.facts.events import MONTHS
 from bot.facts.extract import extract_facts
 from bot.facts.model import DATE, FIGURE, INFOBOX, EventGroup, Fact
+from bot.facts.numbers import written_figures
 from bot.facts.table import FactTable
 from bot.ingest import document_from_bytes
 from bot.matching import fold
@@ -186,10 +187,11 @@ def _evidence(src: Sources, sentence: str, sentences, signals: dict) -> None:
     if not sentences:
         return
     best = max(sentences, key=lambda x: x.dense)
-    evidence = _digits(" ".join(src.snap.chunk(x.vid).text for x in sentences[:3]))
+    evidence = set(written_figures(" ".join(src.snap.chunk(x.vid).text for x in sentences[:3])))
+    figures = written_figures(sentence)
+    found = [n for n in figures if n in evidence]
     signals.update(dense=round(best.dense, 4), coverage=round(best.coverage, 4),
-                   figures_in_evidence=all(f" {n} " in evidence for n in _digits(sentence).split()),
-                   evidence_figures=[n for n in _digits(sentence).split() if f" {n} " in evidence])
+                   figures_in_evidence=len(found) == len(figures), evidence_figures=found)
 
 
 def _from_claims(done, signals: dict, claims: list[ClaimCheck], passages) -> SentenceCheck | None:
@@ -204,8 +206,8 @@ def _from_claims(done, signals: dict, claims: list[ClaimCheck], passages) -> Sen
     # a figure, or a full date, that matches; a year or a month only names the event
     substantive = [c for c in claims if c.field != "date" or (date_parts(c.value) or (None, None, None))[2] is not None]
     # and no other figure of the sentence goes unchecked (a date that matches does not vouch for a magnitude)
-    checked = set(_digits(" ".join(c.value for c in claims)).split()) | set(signals.get("evidence_figures", ()))
-    if substantive and dense >= CLAIM_SUPPORT_DENSE and all(n in checked for n in _digits(signals.get("sentence", "")).split()):
+    checked = set(written_figures(" ".join(c.value for c in claims))) | set(signals.get("evidence_figures", ()))
+    if substantive and dense >= CLAIM_SUPPORT_DENSE and all(n in checked for n in written_figures(signals.get("sentence", ""))):
         disagree = any(len({(f.low, f.high) for f in c.facts if f.low is not None}) > 1 for c in claims)
         note = " The sources disagree among themselves; every claim is listed." if disagree else ""
         return done(SUPPORTED, 0.9, f"Every figure and date matches a claim in the sources.{note}", passages(), claims)
@@ -397,11 +399,6 @@ def _same_date(a, b) -> bool:
     """Compatible: every part both dates state is equal, and they share at least one part."""
     shared = [(x, y) for x, y in zip(a, b) if x is not None and y is not None]
     return bool(shared) and all(x == y for x, y in shared)
-
-
-def _digits(text: str) -> str:
-    """The figures written in digits, thousands separators dropped ('27,732' -> '27732'), space-separated."""
-    return " " + " ".join(re.sub(r"[,\u202f ]", "", m) for m in re.findall(r"\d[\d,\u202f]*(?:\.\d+)?", text)) + " "
 
 
 def _cite(src: Sources, facts: list[Fact]) -> list[answers.CitedFact]:

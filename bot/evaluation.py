@@ -156,17 +156,27 @@ def _claimant_matches(gold: str, claimant: str) -> bool:
     return a in b or b in a or bool(words(a) & words(b))
 
 
-def score_facts(labels: list[dict], facts: list, *, strict_fields: bool) -> FactScore:
+def score_facts(labels: list[dict], facts: list, *, strict_fields: bool, event: bool = True,
+                claimant: bool = True) -> FactScore:
     """Precision and recall of extracted facts against hand labels, one claim per (document, value,
     claimant, event): a figure stated in the infobox and again in the prose is one claim.
 
     `strict_fields`: the labels name domain fields and sides and list each mention (the seeds' labels: field,
     side and value must be equal, and every mention counts); otherwise a label matches on value, main event and claimant (new-domain labels name
-    fields in the labeller's own words, which the facts need not repeat)."""
+    fields in the labeller's own words, which the facts need not repeat). `claimant=False` leaves claimants
+    out (of the match and of what makes one claim); `event=False` also the event, leaving one claim per
+    document and value, for labels and facts alike."""
+    by_event, by_claimant = event, claimant
+    if not event:
+        firsts: dict = {}
+        for x in labels:
+            firsts.setdefault((x["doc"], _norm_value(x["value"])), x)
+        labels = list(firsts.values())
     units: list = []
     seen = set()
     for f in facts:
-        key = (f.doc_id, _norm_value(f.value), fold(f.claimant), f.event.key if f.event else None)
+        key = (f.doc_id, _norm_value(f.value), fold(f.claimant) if claimant else "",
+               (f.event.key if f.event else None) if event else None)
         if not strict_fields and key in seen:
             continue
         seen.add(key)
@@ -175,9 +185,9 @@ def score_facts(labels: list[dict], facts: list, *, strict_fields: bool) -> Fact
     def matches(label: dict, f) -> bool:
         if label["doc"] != f.doc_id or not _value_matches(label["value"], f.value):
             return False
-        if "main" in label and bool(label["main"]) != f.main_event:
+        if by_event and "main" in label and bool(label["main"]) != f.main_event:
             return False
-        if not _claimant_matches(label.get("claimant", ""), f.claimant):
+        if by_claimant and not _claimant_matches(label.get("claimant", ""), f.claimant):
             return False
         if strict_fields:
             event = fold(label["event"])

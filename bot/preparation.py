@@ -11,13 +11,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import multiprocessing
-
-import numpy as np
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+import numpy as np
 
 from bot.chunking import Chunk, Sentence, Tokens, chunk_document, split_sentences
 from bot.errors import DocumentRejected
@@ -93,7 +93,6 @@ def structure_of(doc: Document) -> dict:
         "cruft": [[c.start, c.end] for c in doc.cruft],
         "references": {k: [v.start, v.end] for k, v in doc.references.items()},
     }
-
 
 
 _CHILD_TOKENS = {}

@@ -108,7 +108,7 @@ class Retriever:
             return Retrieval(question, [], terms)
         qvec = self.embed_question(question.strip())
         vids, fused = self._chunks(snap, terms, qvec, doc_filter)
-        weights = _term_weights(snap, terms)
+        weights = snap.idf_of(terms)
         total = sum(weights.values()) or 1.0
         kind = question_type(question)
         span_of = (fused - fused.min()) / (fused.max() - fused.min()) if len(fused) > 1 and fused.max() > fused.min() else np.ones_like(fused)
@@ -163,8 +163,3 @@ def _context_terms(snap: Snapshot, chunk) -> frozenset[str]:
     if key not in cache:
         cache[key] = frozenset(lexical_tokens([f"{snap.documents[chunk.doc_id].title} {chunk.section}"])[0])
     return cache[key]
-
-
-def _term_weights(snap: Snapshot, terms: frozenset[str]) -> dict[str, float]:
-    """IDF per query term; a term the corpus never uses weighs as much as the rarest one it does."""
-    return snap.idf_of(terms)

@@ -21,6 +21,7 @@ from bot.matching import fold
 from bot.facts.model import DATE as DATE_KIND
 from bot.facts.model import FIGURE as FIGURE_KIND
 from bot.facts.model import INFOBOX, NAME, TIME, EventGroup, Fact
+from bot.facts.numbers import written_figures
 from bot.facts.route import COMBINED, DATE, IN_YEAR, LEADER, MOST, TIME as TIME_Q, FactQuery
 from bot.facts.table import FactTable, place_score, same_word
 
@@ -445,9 +446,7 @@ def claim_key(f: Fact) -> tuple:
 
 def _has_number(text: str, number: str) -> bool:
     """`number` written in `text` ('7.7' in 'a 7.7 aftershock', not in '17.7' or '7.75'; '10000' as '10,000')."""
-    digits = re.sub(r"[,\s]", "", number)
-    return any(re.sub(r",", "", m.group(0)) == digits
-               for m in re.finditer(r"(?<![\d.])\d+(?:[.,]\d+)*(?![\d])", text))
+    return bool(set(written_figures(number)) & set(written_figures(text)))
 
 
 def _mentions(f: Fact, qualifier: str, evidence: str) -> bool:

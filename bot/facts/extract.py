@@ -40,6 +40,13 @@ _LEADING_ADVERBIAL = re.compile(
 )
 _PRONOUNS = {"they", "it", "he", "she", "we", "this", "which", "who"}
 _PAREN_CLAIM = re.compile(r"\(\s*(?:per|according to|claimed by|by)\s+([^)\n]{1,60}?)\s*(?:\)|$)", re.IGNORECASE)
+# a sentence that goes on with the previous one's report, so with its claimant
+_GOES_ON = re.compile(r"\b(?:also|added|adding|further|too|as well|another|additional)\b|^\W*(?:It|They|He|She)\b")
+# what is left where a claimant was looked for and names none: a date, a bare preposition, punctuation
+_NOT_A_CLAIMANT = re.compile(rf"^(?:{MONTHS}\b|\d|(?:with|of|and|or|in|on|at|to|from|by|as|for)$)|^\W*$", re.IGNORECASE)
+# infobox entries that say how the page looks ("| color2 = 193282", "image_size = 250px"), not what happened
+_PRESENTATION = re.compile(r"(?:colou?r|image|img|logo|caption|alt|map|website|url|signature)[\s_]?\d*"
+                           r"(?:[\s_]?(?:size|width|alt))?$", re.IGNORECASE)
 TIME_RE = re.compile(
     r"(?<![\w:])(?:(?:around|about|at|approximately|shortly after|shortly before|before|after)\s+)?"
     r"(?:\d{1,2}(?::\d{2})?\s?(?:am|pm|a\.m\.|p\.m\.)|\d{1,2}:\d{2}(?::\d{2})?(?!\d)(?:\s(?:local time|[A-Z]{2,4})\b)?)"
@@ -630,13 +637,6 @@ def _in_brackets(text: str, span: Span) -> bool:
 def _paren_claimant(text: str, start: int, end: int) -> str:
     m = _PAREN_CLAIM.search(text, start, end)
     return claimant_or_nothing(m.group(1)) if m else ""
-
-
-_GOES_ON = re.compile(r"\b(?:also|added|adding|further|too|as well|another|additional)\b|^\W*(?:It|They|He|She)\b")
-# infobox entries that say how the page looks ("| color2 = 193282", "image_size = 250px"), not what happened
-_PRESENTATION = re.compile(r"(?:colou?r|image|img|logo|caption|alt|map|website|url|signature)[\s_]?\d*(?:[\s_]?(?:size|width|alt))?$",
-                           re.IGNORECASE)
-_NOT_A_CLAIMANT = re.compile(rf"^(?:{MONTHS}\b|\d|(?:with|of|and|or|in|on|at|to|from|by|as|for)$)|^\W*$", re.IGNORECASE)
 
 
 def claimant_or_nothing(text: str) -> str:

@@ -36,6 +36,15 @@ QUANTITY = re.compile(
     r"(?=(?:pp|km/h|kmph|kph|mph|km|cm|mm|kg|ft|hPa|mi)?(?![\w]))",
     re.IGNORECASE,
 )
+_WRITTEN = re.compile(r"\d[\d,\u202f]*(?:\.\d+)?")
+
+
+def written_figures(text: str) -> list[str]:
+    """The figures `text` writes in digits, thousands separators dropped ('27,732' -> '27732'), in order: for
+    asking whether a figure is written somewhere, whatever its grouping."""
+    return [re.sub(r"[,\u202f ]", "", m) for m in _WRITTEN.findall(text)]
+
+
 _VAGUE = {
     "dozens": (24, None), "hundreds": (200, None), "thousands": (2000, None), "millions": (2_000_000, None),
     "tens of thousands": (20_000, None), "hundreds of thousands": (200_000, None),
