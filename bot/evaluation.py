@@ -7,7 +7,7 @@ Each line: {"id", "question", "answers": [str], "doc": str|null, "type": "numeri
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.errors import BadInput
@@ -47,6 +47,12 @@ def _contains(text: str, golds: tuple[str, ...]) -> bool:
     return any(g.lower() in low for g in golds)
 
 
+def answer_holds(ans, golds: tuple[str, ...]) -> bool:
+    """The answer's text or its first quote holds a gold answer (hit@1)."""
+    first = ans.passages[0].quote if ans.passages else ""
+    return bool(golds) and (_contains(ans.answer, golds) or _contains(first, golds))
+
+
 def evaluate(bot, questions: list[EvalQuestion], *, verify=None) -> dict:
     """Ask every question and score the answers. `verify(doc_id, start, end, quote)` checks offsets."""
     groups: dict[str, list[dict]] = {}
@@ -61,7 +67,7 @@ def evaluate(bot, questions: list[EvalQuestion], *, verify=None) -> dict:
         row = {
             "type": q.type,
             "abstained": ans.mode == "none",
-            "hit1": bool(q.answers) and (_contains(ans.answer, q.answers) or _contains(first, q.answers)),
+            "hit1": answer_holds(ans, q.answers),
             "hit5": bool(q.answers) and any(_contains(x, q.answers) for x in quotes[:5]),
             "doc1": q.doc is not None and bool(ans.passages) and ans.passages[0].doc_id == q.doc,
             "has_doc": q.doc is not None,
@@ -114,6 +120,42 @@ def format_report(report: dict) -> str:
             cells.append(("-" if v is None else f"{v:.1%}" if isinstance(v, float) and c not in ("mean_quote_chars",) else str(v)).rjust(max(10, len(c))))
         lines.append(name.ljust(width) + "  ".join(cells))
     return "\n".join(lines)
+
+
+@dataclass
+class FactAnswers:
+    """One question set's numeric and date questions and fact answers, asked of an index holding other sets."""
+
+    numeric_or_date: int = 0
+    gold_held: int = 0  # of those, answers holding a gold figure
+    fact_answers: int = 0  # fact answers to questions about one event of a known document
+    other_event: list[str] = field(default_factory=list)  # questions whose fact answer cites an event their
+    # document does not tell
+
+
+def fact_answers_report(bot, question_sets: dict[str, Path]) -> dict[str, FactAnswers]:
+    """Ask each set and check its fact answers: a cited fact must be about an event the question's document
+    tells (the same event on several pages is one group, so another page about it counts as that event);
+    aggregates ('which ... the most', sums, events of a year) span documents and are left out."""
+    from bot.facts.route import COMBINED, IN_YEAR, MOST, route
+
+    groups = bot.fact_table(bot.snapshot()).groups
+    pages = {(ev.doc_id, ev.name): {e.doc_id for e in g.events} for g in groups for ev in g.events}
+    out = {}
+    for name, path in question_sets.items():
+        r = out[name] = FactAnswers()
+        for q in load_questions(path):
+            ans = bot.ask(q.question, top_k=5)
+            if q.type in ("numeric", "date"):
+                r.numeric_or_date += 1
+                r.gold_held += answer_holds(ans, q.answers)
+            query = route(q.question, bot.domains)
+            if ans.mode != "fact" or not q.doc or (query is not None and query.kind in (MOST, COMBINED, IN_YEAR)):
+                continue
+            r.fact_answers += 1
+            if any(q.doc not in pages.get((f.doc_id, f.event), ()) for f in ans.facts):
+                r.other_event.append(q.id)
+    return out
 
 
 # -- facts against hand labels -----------------------------------------------------------------------
