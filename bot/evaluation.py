@@ -207,7 +207,8 @@ def score_facts(labels: list[dict], facts: list, *, strict_fields: bool, event: 
     side and value must be equal, and every mention counts); otherwise a label matches on value, main event and claimant (new-domain labels name
     fields in the labeller's own words, which the facts need not repeat). `claimant=False` leaves claimants
     out (of the match and of what makes one claim); `event=False` also the event, leaving one claim per
-    document and value, for labels and facts alike."""
+    document and value, for labels and facts alike. A fact's value matches with or without its unit ('95' with
+    unit '%' is the labelled '95%')."""
     by_event, by_claimant = event, claimant
     if not event:
         firsts: dict = {}
@@ -225,7 +226,8 @@ def score_facts(labels: list[dict], facts: list, *, strict_fields: bool, event: 
         units.append(f)
 
     def matches(label: dict, f) -> bool:
-        if label["doc"] != f.doc_id or not _value_matches(label["value"], f.value):
+        written = [f.value] + ([f"{f.value}{f.unit}", f"{f.value} {f.unit}"] if f.unit and not strict_fields else [])
+        if label["doc"] != f.doc_id or not any(_value_matches(label["value"], v) for v in written):
             return False
         if by_event and "main" in label and bool(label["main"]) != f.main_event:
             return False

@@ -149,3 +149,21 @@ def test_a_figure_the_question_names_must_be_in_the_answer(tmp_path, bot):
     assert known.mode == "fact" and "12.5" in known.answer, known.answer
     unknown = b.ask("How deep was the magnitude 6.1 aftershock of the Karsholm earthquake?")
     assert not (unknown.mode == "fact" and "12.5" in unknown.answer), unknown.answer
+
+
+def test_a_name_the_lead_mentions_still_picks_its_own_figure(tmp_path, bot):
+    """The lead names the winner, so "Tinubu" is no stranger to the event; the question asks for his votes all
+    the same: his row of the results list, not the total that names no one."""
+    doc = tmp_path / "docs" / "vote.txt"
+    doc.parent.mkdir()
+    doc.write_text("2031 Karsholm presidential election\n\n"
+                   "The electoral commission declared Ada Velde of the Harbour Party the winner of the 2031 presidential "
+                   "election in Karsholm, held on 4 May 2031. Ten parties fielded candidates, and below is how they "
+                   "shared the 12.4 million valid votes in the election.\n\n"
+                   "1. Ada Velde (HP) – 5,102,330\n2. Jon Brakke (CU) – 4,877,120\n3. Lise Moen (GP) – 1,901,415\n"
+                   "4. Per Aasen (LP) – 519,004\n", encoding="utf-8")
+    b = make_bot(tmp_path, bot)
+    b.ingest([doc.parent])
+    for name, votes in (("Ada Velde", "5,102,330"), ("Jon Brakke", "4,877,120")):
+        ans = b.ask(f"How many votes did {name} receive in the 2031 presidential election in Karsholm?")
+        assert ans.mode == "fact" and votes in ans.answer and "12.4" not in ans.answer, ans.answer

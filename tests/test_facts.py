@@ -107,6 +107,23 @@ def test_no_domain_pack_needed_for_general_figures():
     assert all(f.event is not None and f.event.main for f in facts)
 
 
+def test_a_bulleted_list_of_notes_is_prose_not_an_infobox():
+    """Revision notes in bullets under a heading ('Burma - ...') are sentences: each figure is named by its own
+    words ('homes destroyed', '75% of hospitals destroyed'), not by the heading as if it were an infobox label."""
+    text = ("Cyclone Example - Exampleland 2031\n\nExampleland - full extent of damage unknown as the country is secretive\n\n"
+            "  • 1.5million people were affected - 138,000 deaths officially\n  • US$4billion in damages\n"
+            "  • 450,000 homes destroyed with another 350,000 damaged\n  • 75% of hospitals destroyed or severly damaged\n"
+            "  • Skin infections spread rapidly through survivors\n")
+    from bot.ingest import INFOBOX, parse_document
+
+    doc = parse_document("notes", text)
+    assert not [b for b in doc.blocks if b.kind == INFOBOX]
+    facts = {f.value: f for f in extract_facts(doc, domains=()) if f.kind == FIGURE}
+    assert (facts["450,000"].field, facts["450,000"].noun) == ("destroyed", "homes")
+    assert (facts["75"].field, facts["75"].noun, facts["75"].unit) == ("destroyed", "hospitals", "%")
+    assert facts["1.5million"].field == "affected"
+
+
 def test_what_is_not_a_claimant_or_a_figure():
     """'per cent' names no claimant, nor does a date in brackets or 'with reports of'; an infobox colour code
     is not a figure."""

@@ -68,12 +68,13 @@ class FactAnswerer:
         event, event_score = self._the_event(named, context)
         if event is None:
             return self._other_groups_everywhere(query, named)
-        qualifiers = self._open_qualifiers(query, event) + self._open_numbers(query, event)
+        opened, aliases = self._open_qualifiers(query, event)
+        qualifiers = opened + self._open_numbers(query, event)
         if query.kind == LEADER:
             return self._leader(event, event_score, query, question)
         if query.kind in (DATE, TIME_Q):
             return self._when(event, event_score, query, question)
-        picked, field_score = self._figures(event, query, qualifiers)
+        picked, field_score = self._figures(event, query, qualifiers, preferred=aliases)
         if not picked:
             return self._other_groups(event, query)
         picked, uncovered = self._qualified(picked, qualifiers)
@@ -140,21 +141,26 @@ class FactAnswerer:
             return context, 0.9
         return None, 0.0
 
-    def _open_qualifiers(self, query: FactQuery, event: EventGroup) -> tuple[str, ...]:
-        """The question's capitalised words that neither name the event nor a side the domain knows."""
-        known = {fold(p) for p in event.places} | {fold(w) for ev in event.events for w in re.findall(r"[\w'’-]+", ev.name)}
-        # names the event's own pages use for it in their first lines ("commonly referred to as ... Brexit")
+    def _open_qualifiers(self, query: FactQuery, event: EventGroup) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(the question's capitalised words that neither name the event nor a side the domain knows, those
+        that the event's name or its pages' first lines hold). The second may be another name for the event
+        ("commonly referred to as ... Brexit") or someone it involves ("declared ... Bola Tinubu the winner"):
+        they need not be covered, but a figure that names them wins over one that does not."""
+        places = {fold(p) for p in event.places}
+        named = {fold(w) for ev in event.events for w in re.findall(r"[\w'’-]+", ev.name)}
         leads = " ".join(fold(self.text_of(ev.doc_id)[:1500]) for ev in event.events if ev.main)
-        known |= {fold(q) for q in query.qualifiers if re.search(rf"\b{re.escape(fold(q))}\b", leads)}
-        out = []
+        out, in_lead = [], []
         for q in query.qualifiers:
             f = fold(q)
-            if f in known or any(same_word(f, k) for k in known) or any(place_score(p, [f], f) for p in event.places):
+            if f in places or any(same_word(f, k) for k in places) or any(place_score(p, [f], f) for p in event.places):
+                continue
+            if f in named or any(same_word(f, k) for k in named):
+                in_lead.append(q)
                 continue
             if any(d.second_side and re.search(rf"\b(?:{d.second_side})", f) for d in self.domains):
                 continue
-            out.append(q)
-        return tuple(out)
+            (in_lead if re.search(rf"\b{re.escape(f)}\b", leads) else out).append(q)
+        return tuple(out), tuple(in_lead)
 
     def _open_numbers(self, query: FactQuery, event: EventGroup) -> tuple[str, ...]:
         """The question's figures that do not already pick out the event ("the 7.8 earthquake" when 7.8 is one of
@@ -163,10 +169,12 @@ class FactAnswerer:
         known = " ".join([" ".join(ev.name for ev in event.events)] + [f.value for f in event.facts])
         return tuple(n for n in query.numbers if not _has_number(known, n))
 
-    def _figures(self, event: EventGroup, query: FactQuery, qualifiers: tuple[str, ...] = ()) -> tuple[list[Fact], float]:
+    def _figures(self, event: EventGroup, query: FactQuery, qualifiers: tuple[str, ...] = (),
+                 preferred: tuple[str, ...] = ()) -> tuple[list[Fact], float]:
         """Distinct claims of the event whose field means what the question asks, and how well it matches. A
-        figure whose own label names one of the question's qualifiers ('Atiku Abubakar (PDP) – 6,984,520' for
-        "how many votes did Atiku Abubakar get") wins over better-worded figures that name no one."""
+        figure whose own label names one of the question's qualifiers or `preferred` words ('Atiku Abubakar
+        (PDP) – 6,984,520' for "how many votes did Atiku Abubakar get") wins over better-worded figures that
+        name no one."""
         candidates = [f for f in event.facts if f.kind == FIGURE_KIND]
         if query.fields and any(self._domain_of(f) is not None for f in candidates):
             picked = [f for f in candidates if f.field in query.fields and self._group_ok(f, query)]
@@ -182,7 +190,7 @@ class FactAnswerer:
         if best < FIELD_MATCH:
             return [], 0.0
         named = [(s, f) for s, f in scored if s >= FIELD_MATCH and
-                 any(_mentions(f, q, "") for q in qualifiers)] if qualifiers else []
+                 any(_mentions(f, q, "") for q in qualifiers + preferred)] if qualifiers or preferred else []
         if named:
             scored, best = named, max(s for s, _ in named)
         picked = [f for s, f in scored if s >= best - 0.01]

@@ -384,8 +384,9 @@ class _Extractor:
         stop = sentence.end
         after_at = unit[1] if unit else q_span.end
         after = _words_after(text, after_at, stop, 5)
-        if after and after[0].lower() == "of" and q.low is not None and q.high is None and q.text.lower().endswith(("thousands", "hundreds", "millions", "dozens")):
-            after = after[1:]
+        if after and after[0].lower() == "of" and (unit and unit[0] in ("%", "percent", "per cent") or (
+                q.low is not None and q.high is None and q.text.lower().endswith(("thousands", "hundreds", "millions", "dozens")))):
+            after = after[1:]  # "75% of hospitals destroyed", "thousands of homes": what follows "of" is counted
         noun, state = _noun_and_state(after)
         before = text[max(sentence.start, q_span.start - 60) : q_span.start]
         label = ""

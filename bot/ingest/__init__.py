@@ -65,6 +65,7 @@ _GLUED_HEADING = re.compile(
 _TRAILING_HEADING = re.compile(
     r"(?<=[.!?\]])\s+((?:References|Notes|See also|External links|Further reading|Sources|Citations))\s*$"
 )
+_LIST_ITEM = re.compile(r"^[-*•·–]\s+[^:=|]*$")  # a bullet with no "label:" or cell in it
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?:\s*\[\d+\])*\s*$")
 
 
@@ -347,15 +348,17 @@ def _is_field_line(line: str) -> bool:
 
 
 def _field_runs(lines: list[_Line]) -> set[int]:
-    """Indexes of lines in runs of at least four field lines, two of them with figures: an infobox or a
-    data table rendered as lines, not a series of headings."""
+    """Indexes of lines in runs of at least four field lines, two of them with figures and two not bare list
+    items: an infobox or a data table rendered as lines, not a series of headings or a bulleted list of notes
+    ("• 450,000 homes destroyed with another 350,000 damaged")."""
     out: set[int] = set()
     run: list[int] = []
     for n, ln in enumerate(lines + [None]):
         if ln is not None and _is_field_line(ln.stripped) and not _wiki_heading(ln.text) and not _md_heading(ln.text):
             run.append(n)
             continue
-        if len(run) >= 4 and sum(_has_digit(lines[i].stripped) for i in run) >= 2:
+        labelled = sum(not _LIST_ITEM.match(lines[i].stripped) for i in run)
+        if len(run) >= 4 and sum(_has_digit(lines[i].stripped) for i in run) >= 2 and labelled >= 2:
             out.update(run)
         run = []
     return out
