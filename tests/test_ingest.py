@@ -92,6 +92,18 @@ def test_wiki_markup_infobox_and_inline_html():
     assert "<b>" not in " ".join(sentences) and any("was an attack on an army camp" in s for s in sentences)
 
 
+def test_an_inline_template_does_not_close_the_infobox():
+    """'| alliance1 = Change{{efn|...}}' ends with braces, but only its own: the infobox goes on to '}}'."""
+    text = ("Example election\n{{Infobox election\n| election_date = 4 May 2031\n"
+            "| alliance1 = Change{{efn|Including the Harbour Party and the Green Party.}}\n"
+            "| popular_vote1 = 5,102,330\n"
+            "| outcome = The Harbour Party won a majority of the seats and will form the next government on its own\n}}\n"
+            "The 2031 Example election was held on 4 May 2031 across the whole of the country.\n")
+    doc = parse_document("vote", text)
+    infobox = " ".join(kinds(doc, INFOBOX))
+    assert "| popular_vote1 = 5,102,330" in infobox and "| outcome = The Harbour Party won" in infobox
+
+
 def test_label_line_infobox_related_articles_and_references():
     text = ("Baz attack\n\nLast updated\nBaz attack\nPart of Some War\nDateMay 5, 2019\nLocation\nBaz\n"
             "Result Rebel victory\nStrength\n40 ~200\nCasualties and losses\n9 killed\n\n"

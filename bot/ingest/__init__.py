@@ -516,14 +516,22 @@ class _Parser:
         """Everything between the title and the first prose paragraph: infobox lines or a lead paragraph."""
         j = i
         infobox_marker = False
+        depth = 0  # braces an "{{Infobox" template has open: its lines are the infobox, however long
         repeated_title: set[int] = set()
         while j < len(lines):
             ln = lines[j]
             s = ln.stripped
+            if s.lower().startswith("{{infobox") and depth <= 0:
+                infobox_marker, depth = True, 0
+            if depth > 0 or s.lower().startswith("{{infobox"):
+                depth += s.count("{{") - s.count("}}")
+                if not _wiki_heading(ln.text):
+                    j += 1
+                    continue
             if _is_prose(s) and not _PIPE_ROW.search(ln.text) and not _KV_LINE.match(ln.text):
                 if not s.startswith("{{"):
                     break
-            if s.lower() in ("infobox", "{{infobox") or s.lower().startswith("{{infobox"):
+            if s.lower() in ("infobox", "{{infobox"):
                 infobox_marker = True
             if s == self.out.title or _wiki_heading(ln.text):
                 if s == self.out.title:
@@ -572,27 +580,30 @@ class _Parser:
     def _body(self, lines: list[_Line]) -> None:
         section = ""
         kind = PROSE
-        in_infobox = False
+        in_infobox, depth = False, 0
         table = _field_runs(lines)
         for n, ln in enumerate(lines):
             s = ln.stripped
+            if s.lower().startswith("{{infobox") and not in_infobox:
+                in_infobox, depth = True, 0
+            if in_infobox and self._heading(ln) is not None:
+                in_infobox = False  # a template left open (a page cut short) ends at the next section
+            if in_infobox:
+                # open until its own braces close: a value's inline template ("{{efn|...}}") closes only itself
+                self._add(INFOBOX, ln.start, ln.end, section)
+                depth += s.count("{{") - s.count("}}")
+                if depth <= 0:
+                    in_infobox = False
+                continue
             if n in table and kind != REFERENCE:
                 self._add(INFOBOX, ln.start, ln.end, section)
                 continue
             heading = self._heading(ln)
             if heading is not None:
-                in_infobox = False
                 if kind == RELATED and not (_REF_HEADINGS.match(heading) or _wiki_heading(ln.text)):
                     continue
                 section = heading
                 kind = _section_kind(heading)
-                continue
-            if s.lower().startswith("{{infobox"):
-                in_infobox = True
-            if in_infobox:
-                self._add(INFOBOX, ln.start, ln.end, section)
-                if s.endswith("}}") and s.count("}}") >= s.count("{{"):
-                    in_infobox = False
                 continue
             if kind == REFERENCE:
                 self._reference(ln, section)
