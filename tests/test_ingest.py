@@ -104,6 +104,19 @@ def test_an_inline_template_does_not_close_the_infobox():
     assert "| popular_vote1 = 5,102,330" in infobox and "| outcome = The Harbour Party won" in infobox
 
 
+def test_infobox_fields_at_the_end_of_a_page_cut_short_are_kept():
+    """A saved page that stops inside its infobox: the last '| key = value' lines are content, not the footer."""
+    text = ("= Example election =\n\n{{Short description|none}}\n{{Infobox election\n| election_date = 4 May 2031\n"
+            "| alliance1 = Change{{efn|Including the Harbour Party, the Green Party and the Labour Party.}}\n"
+            "| candidate1 = Ada Velde\n| popular_vote1 = 5,102,330\n| percentage1 = 41.2%\n"
+            "| map = {{Switcher\n| 350px\n| Results by region}}\n| ")
+    from bot.ingest import document_from_bytes
+
+    doc = document_from_bytes("cut", text.encode(), name="cut.txt", suffix=".txt")
+    infobox = " ".join(kinds(doc, INFOBOX))
+    assert "| popular_vote1 = 5,102,330" in infobox and "| percentage1 = 41.2%" in infobox
+
+
 def test_label_line_infobox_related_articles_and_references():
     text = ("Baz attack\n\nLast updated\nBaz attack\nPart of Some War\nDateMay 5, 2019\nLocation\nBaz\n"
             "Result Rebel victory\nStrength\n40 ~200\nCasualties and losses\n9 killed\n\n"

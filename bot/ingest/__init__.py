@@ -65,6 +65,7 @@ _GLUED_HEADING = re.compile(
 _TRAILING_HEADING = re.compile(
     r"(?<=[.!?\]])\s+((?:References|Notes|See also|External links|Further reading|Sources|Citations))\s*$"
 )
+_FIELD_MARKUP = re.compile(r"^[ \t]*\|[ \t]*[A-Za-z][\w .-]{0,40}=[ \t]*\S")  # "| key = value"
 _LIST_ITEM = re.compile(r"^[-*•·–]\s+[^:=|]*$")  # a bullet with no "label:" or cell in it
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?:\s*\[\d+\])*\s*$")
 
@@ -474,8 +475,8 @@ class _Parser:
         while kept and kept[-1].words <= 6 and not _SENTENCE_END.search(kept[-1].stripped):
             last = kept[-1]
             nxt_is_cruft = max((c.start for c in self.out.cruft), default=-1) >= last.end
-            if not nxt_is_cruft or _REF_HEADINGS.match(last.stripped):
-                break
+            if not nxt_is_cruft or _REF_HEADINGS.match(last.stripped) or _FIELD_MARKUP.match(last.text):
+                break  # "| popular_vote3 = 27,040,878": an infobox field, though the page ends after it
             self._cruft_line(last)
             kept.pop()
         return kept
