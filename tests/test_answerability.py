@@ -167,3 +167,25 @@ def test_a_name_the_lead_mentions_still_picks_its_own_figure(tmp_path, bot):
     for name, votes in (("Ada Velde", "5,102,330"), ("Jon Brakke", "4,877,120")):
         ans = b.ask(f"How many votes did {name} receive in the 2031 presidential election in Karsholm?")
         assert ans.mode == "fact" and votes in ans.answer and "12.4" not in ans.answer, ans.answer
+
+
+def test_a_date_the_question_names_by_its_label(tmp_path, bot):
+    """"When was the previous election?" is the infobox's 'Previous Year', not the event's own date; a page that
+    mentions another country's 'General Election' is not what "the next general election" names."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "vote.txt").write_text(
+        "= 2031 Karsholm general election =\n\n- Election Date: 4 May 2031\n- Previous Year: 2026\n- Next Year: 2036\n"
+        "- Turnout: 61.2%\n\nThe 2031 Karsholm general election was held on 4 May 2031, five years after the 2026 vote."
+        "\n", encoding="utf-8")
+    (docs / "other.txt").write_text(
+        "= Brakkeland referendum, 2032 =\n\nThe Brakkeland referendum was held on 9 June 2032. Turnout was higher than "
+        "at the 2030 General Election in Brakkeland.\n", encoding="utf-8")
+    b = make_bot(tmp_path, bot)
+    b.ingest([docs])
+    previous = b.ask("When was the previous Karsholm general election?")
+    assert previous.mode == "fact" and "2026" in previous.answer and "4 May" not in previous.answer, previous.answer
+    following = b.ask("When is the next Karsholm general election?")
+    assert following.mode == "fact" and "2036" in following.answer, following.answer
+    own = b.ask("When was the 2031 Karsholm general election held?")
+    assert own.mode == "fact" and "4 May 2031" in own.answer, own.answer

@@ -30,6 +30,9 @@ Similarity = Callable[[str, Sequence[str]], np.ndarray]  # (phrase, phrases) -> 
 FIELD_MATCH = 0.6  # score (shared words, or cosine of the question's and the fact's words) at which a fact answers
 # Nouns that say a figure counts people without saying which: they never decide what is measured.
 GENERIC_NOUNS = frozenset("people persons person individuals individual humans figure figures number total".split())
+# words any question or date label may hold, which say nothing of which date is meant
+_DATE_LABEL_WORDS = frozenset(_stem(w) for w in "date dates year years time when what which held took place happened "
+                              "occurred from with that this there".split())
 _REPORT_VERBS = re.compile(r"\b(claim\w*|announc\w*|report\w*|sa(?:y|id)|confirm\w*|declar\w*|releas\w*|publish\w*|"
                            r"admit\w*|stat\w*|estimat\w*|updat\w*)\b", re.IGNORECASE)
 _HAPPENED = re.compile(r"\b(?:took place|occurred|happened|was held|were held|struck|hit|began|started|made landfall|"
@@ -274,6 +277,11 @@ class FactAnswerer:
             if not picked:
                 return None  # when something was claimed is not when the event happened
         else:
+            labelled = self._labelled_dates(event, question)
+            if labelled:
+                text = f"{event.name}: " + "; ".join(f"{_words_of(f.label)} {f.value} [{i}]"
+                                                     for i, f in enumerate(labelled, 1)) + "."
+                return FactAnswer(text, labelled, event, round(event_score, 4))
             picked = [f for f in dates if _is_event_date(f, event)]
         picked = [f for f in picked if f.value.strip()]
         if not picked:
@@ -287,6 +295,18 @@ class FactAnswerer:
         what = "time:" if query.kind == TIME_Q else ("was reported on" if report else "took place on")
         text = f"{event.name} {what} " + "; ".join(f"{f.value} [{i}]" for i, f in enumerate(chosen, 1)) + "."
         return FactAnswer(text, chosen, event, round(event_score, 4))
+
+    def _labelled_dates(self, event: EventGroup, question: str) -> list[Fact]:
+        """Infobox dates of the event's pages whose own label the question uses ('Previous Year: 1975' for "when
+        was the previous referendum"): the question asks for that date, not the event's."""
+        def words(text: str) -> set[str]:
+            return {_stem(w) for w in re.findall(r"[a-z]+", fold(text)) if len(w) > 3} - _DATE_LABEL_WORDS
+
+        asked = words(question) - words(" ".join(ev.name for ev in event.events))  # not the words naming the event
+        docs = {ev.doc_id for ev in event.events}
+        infobox = [f for g in self.table.groups for f in g.facts
+                   if f.doc_id in docs and f.kind == DATE_KIND and f.source == INFOBOX]
+        return _distinct_values([f for f in infobox if asked & words(f.label)])
 
     def _leader(self, event: EventGroup, event_score: float, query: FactQuery, question: str) -> FactAnswer | None:
         picked = [f for f in event.facts if f.kind == NAME and f.field == "commander"
@@ -431,6 +451,18 @@ class FactAnswerer:
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
+
+def _words_of(label: str) -> str:
+    """'previous_year' -> 'previous year'."""
+    return " ".join(re.split(r"[_\s]+", label)).strip()
+
+
+def _distinct_values(facts: list[Fact]) -> list[Fact]:
+    seen: dict[tuple[str, str], Fact] = {}
+    for f in facts:
+        seen.setdefault((fold(f.label), fold(f.value)), f)
+    return list(seen.values())
+
 
 def _distinct(facts: list[Fact]) -> list[Fact]:
     """One fact per distinct claim (the infobox and the prose often state the same claim); an unattributed

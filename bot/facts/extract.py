@@ -26,7 +26,7 @@ from bot.facts.model import FIGURE, INFOBOX, NAME, PROSE, TIME, Event, Fact, Qua
 from bot.facts.numbers import currency_of, find_quantities, measure_of, unit_after
 from bot.ingest import PROSE as PROSE_BLOCK
 from bot.ingest import RELATED, Document
-from bot.spans import Span
+from bot.spans import Span, strip_span
 
 _REPORTING = re.compile(
     r"\b(?:announced|announcing|stated|stating|said|saying|says|claimed|claiming|claims|reported|reporting|reports|"
@@ -72,23 +72,25 @@ _ROMAN = re.compile(r"^\s*(?P<r>[IVX]{1,5})\b(?:\s*\(.{0,30}\))?\s*$")
 
 
 @lru_cache(maxsize=8192)
-def _lemmas(word: str) -> dict:
+def lemmas(word: str) -> dict:
+    """Part of speech -> lemmas of an English word ({} for a word the lexicon does not know, as most names)."""
     from lemminflect import getAllLemmas
 
     return getAllLemmas(word.lower())
 
 
+
 def _is_state(word: str) -> bool:
     """A past participle or a state adjective ('killed', 'died', 'injured', 'dead', 'missing', 'lost')."""
     w = word.lower()
-    lem = _lemmas(w)
+    lem = lemmas(w)
     if "VERB" in lem and (w.endswith("ed") or w != lem["VERB"][0]) and not w.endswith("ing") and not w.endswith("s"):
         return True
     return "ADJ" in lem and "NOUN" not in lem and (w.endswith("ed") or w in ("dead", "missing", "hurt", "lost", "homeless"))
 
 
 def _is_noun(word: str) -> bool:
-    lem = _lemmas(word)
+    lem = lemmas(word)
     return "NOUN" in lem or "PROPN" in lem or (word[:1].isupper() and word.lower() not in _STOP_NOUN)
 
 
@@ -236,11 +238,18 @@ class _Extractor:
                 out.append(self._fact(main, FIGURE, e.field if e.field != "place" else "coordinates", span, e.line,
                                       source=INFOBOX, label=e.written))
             taken.append(span)
+        field = "date" if e.field in ("date", "time") or "date" in e.label else e.label
         for m in DATE.finditer(value_text):
             span = Span(e.value.start + m.start(), e.value.start + m.end())
             taken.append(span)
-            field = "date" if e.field in ("date", "time") or "date" in e.label else e.label
             out.append(self._fact(main, DATE_KIND, field, span, e.line, source=INFOBOX, label=e.written))
+        if not taken and _BARE_YEAR.fullmatch(value_text.strip()):
+            # "Previous Year: 1975", "member_since = 1973": a year is the whole value; another year than the
+            # event's is another event's ("the 1975 referendum")
+            span = Span(*strip_span(text, e.value.start, e.value.end))
+            taken.append(span)
+            ev = sentence_event(span.of(text), main, self.doc.doc_id, self.domain) if main is not None else None
+            out.append(self._fact(ev, DATE_KIND, field, span, e.line, source=INFOBOX, label=e.written))
         for m in TIME_RE.finditer(value_text):
             span = _strip(text, e.value.start + m.start(), e.value.start + m.end())
             if any(span.overlaps(t) for t in taken):
@@ -395,7 +404,7 @@ class _Extractor:
             label = " ".join(w for w in m.group(1).lower().split() if w not in ("the", "a", "an", "its", "their"))
         verb = ""
         v = _VERB_BEFORE.search(before)
-        if v and "VERB" in _lemmas(v.group(1)):
+        if v and "VERB" in lemmas(v.group(1)):
             verb = v.group(1)
         cur = currency_of(q)
         unit_text = unit[0] if unit else cur
@@ -531,6 +540,7 @@ class _Extractor:
         return None
 
 
+_BARE_YEAR = re.compile(r"(?:1[5-9]|20)\d{2}")
 _SKIP = {"of", "the", "their", "its", "his", "her", "were", "was", "had", "have", "has", "been", "be", "also",
          "only", "reportedly", "allegedly", "being", "are", "is", "and", "more", "other", "who", "those", "all"}
 
@@ -574,20 +584,20 @@ def _noun_and_state(words: list[str]) -> tuple[str, str]:
             return (nouns[-1] if nouns else ""), w
         if low in _STOP_NOUN or low in _DATE_WORDS:
             break
-        if _is_noun(w) or ("ADJ" in _lemmas(low)):
+        if _is_noun(w) or ("ADJ" in lemmas(low)):
             nouns.append(w)
             if len(nouns) >= 3:
                 break
             continue
         break
-    head = next((n for n in reversed(nouns) if "NOUN" in _lemmas(n) or n[:1].isupper()), "")
+    head = next((n for n in reversed(nouns) if "NOUN" in lemmas(n) or n[:1].isupper()), "")
     return head, ""
 
 
 def _counts_things(word: str) -> bool:
     """A plural common noun ('vehicles', 'days'): right after a figure, it is what the figure counts."""
     w = word.lower()
-    lem = _lemmas(w)
+    lem = lemmas(w)
     return "NOUN" in lem and lem["NOUN"][0] != w and w.endswith("s") and "ADJ" not in lem
 
 
@@ -613,7 +623,7 @@ def _main_verb(body: str) -> str:
     if m:
         return m.group(1)
     for w in re.findall(r"\b[a-z]{3,}\b", body):
-        if _is_state(w) and "VERB" in _lemmas(w):
+        if _is_state(w) and "VERB" in lemmas(w):
             return w
     return ""
 
