@@ -124,6 +124,20 @@ def test_a_bulleted_list_of_notes_is_prose_not_an_infobox():
     assert facts["1.5million"].field == "affected"
 
 
+def test_an_untitled_page_names_its_event_from_the_kind_before_its_date():
+    """'In a nationwide referendum on 23 June 2031, ...': the event is the 2031 referendum, not the byline's
+    'Commons Library'; 'There were 17.4 million votes' counts votes, and 'There' is no label."""
+    text = ("Information and analysis provided by the House of Commons Library.\n\n"
+            "In a nationwide referendum on 23 June 2031, voters were asked whether to keep the old flag.\n\n"
+            "  • There were 17.4 million votes for 'Keep' (51.9%).\n")
+    from bot.ingest import parse_document
+
+    facts = [f for f in extract_facts(parse_document("flag", text), domains=()) if f.kind == FIGURE]
+    assert {f.event.name for f in facts} == {"2031 referendum"}
+    votes = next(f for f in facts if f.value == "17.4 million")
+    assert votes.field == "votes", votes.field
+
+
 def test_what_is_not_a_claimant_or_a_figure():
     """'per cent' names no claimant, nor does a date in brackets or 'with reports of'; an infobox colour code
     is not a figure."""

@@ -143,11 +143,17 @@ def event_name_in(text: str, domain: Domain, kind: str = "") -> str | None:
 
 
 def _year_kind(text: str, kind: str) -> str | None:
-    """'the 2023 presidential election' in an untitled page's lead: a year, a few lowercase words, the kind."""
+    """'the 2023 presidential election' in an untitled page's lead (a year, a few lowercase words, the kind), or
+    the kind written before its date ('a referendum on 23 June 2016' -> '2016 referendum')."""
     if not kind:
         return None
     m = re.search(rf"\b((?:1[5-9]|20)\d{{2}}\s+(?:[a-z][\w-]*\s+){{0,3}}{re.escape(kind)})\b", text)
-    return m.group(1) if m else None
+    if m:
+        return m.group(1)
+    # "a UK wide referendum on 23 June 2016": the kind, then its date
+    m = re.search(rf"\b{re.escape(kind)}\s+(?:on|in|of)\s+(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?(?:{MONTHS}\s+)?(?:\d{{1,2}},?\s+)?"
+                  rf"((?:1[5-9]|20)\d{{2}})\b", text)
+    return f"{m.group(1)} {kind}" if m else None
 
 
 def _sentence_start(text: str, at: int) -> int:

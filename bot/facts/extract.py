@@ -400,7 +400,8 @@ class _Extractor:
         before = text[max(sentence.start, q_span.start - 60) : q_span.start]
         label = ""
         m = _LABEL_BEFORE.search(before)
-        if m and _is_noun(m.group(1).split()[-1]) and not _is_state(m.group(1).split()[-1]):
+        if (m and _is_noun(m.group(1).split()[-1]) and not _is_state(m.group(1).split()[-1])
+                and m.group(1).split()[-1].lower() not in _NOT_A_LABEL):
             label = " ".join(w for w in m.group(1).lower().split() if w not in ("the", "a", "an", "its", "their"))
         verb = ""
         v = _VERB_BEFORE.search(before)
@@ -540,6 +541,8 @@ class _Extractor:
         return None
 
 
+# words that stand where a label would ("There were 17.4 million votes", "It was 7.8") and name nothing
+_NOT_A_LABEL = frozenset("there here it this that these those which what who they we he she".split())
 _BARE_YEAR = re.compile(r"(?:1[5-9]|20)\d{2}")
 _SKIP = {"of", "the", "their", "its", "his", "her", "were", "was", "had", "have", "has", "been", "be", "also",
          "only", "reportedly", "allegedly", "being", "are", "is", "and", "more", "other", "who", "those", "all"}
