@@ -3,7 +3,7 @@ and recall and accuracy, per split (dev: written from seeds/ and the disasters p
 thresholds in bot/check.py; test: written from tests/unseen, elections and accidents, never tuned on), and
 the time to check a 10-sentence paragraph on the seed index.
 
-    .venv/bin/python scripts/check_eval.py [--features FILE] [--show-errors]
+    .venv/bin/python scripts/check_eval.py [--features FILE] [--show-errors [dev|test]]
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ def main() -> int:
     p.add_argument("--set", type=Path, default=ROOT / "tests" / "check" / "sentences.jsonl")
     p.add_argument("--work", type=Path, default=ROOT / "bench-data" / "check")
     p.add_argument("--features", type=Path, help="write each sentence's signals and verdicts here (JSON lines)")
-    p.add_argument("--show-errors", action="store_true")
+    p.add_argument("--show-errors", nargs="?", const="dev", choices=("dev", "test"),
+                   help="print one half's errors (dev by default: reading the test half's makes it tuned on)")
     p.add_argument("--no-timing", action="store_true", help="skip the paragraph timing")
     a = p.parse_args()
     rows = [json.loads(x) for x in a.set.read_text().splitlines() if x.strip()]
@@ -72,7 +73,7 @@ def main() -> int:
         print(f"   {cat:20}", {g: n for (c, g), n in by_cat.items() if c == cat})
     if a.show_errors:
         for r in rows:
-            if r["got"] != r["verdict"]:
+            if r["got"] != r["verdict"] and r["split"] == a.show_errors:
                 print(f"[{r['split']}] {r['category']}: want {r['verdict']}, got {r['got']}: {r['text']}\n      {r['reason'][:160]} {r['signals']}")
 
     if a.no_timing:
