@@ -189,3 +189,17 @@ def test_a_date_the_question_names_by_its_label(tmp_path, bot):
     assert following.mode == "fact" and "2036" in following.answer, following.answer
     own = b.ask("When was the 2031 Karsholm general election held?")
     assert own.mode == "fact" and "4 May 2031" in own.answer, own.answer
+
+
+def test_every_figure_the_same_words_describe_is_given(tmp_path, bot):
+    """The infobox's 'Injured: 12,867' and an early report's '160 individuals injured' are both injured figures:
+    the answer gives both (with the claimant), not the one whose extra words sit closer to the question."""
+    doc = tmp_path / "docs" / "flood.txt"
+    doc.parent.mkdir()
+    doc.write_text("= 2031 Karsholm floods =\n\n- Date: June-August 2031\n- Deaths: 1,739\n- Injured: 12,867\n\n"
+                   "The 2031 Karsholm floods began in June 2031 after heavy monsoon rain. By 11 July, 160 individuals "
+                   "had been injured, according to the disaster management authority.\n", encoding="utf-8")
+    b = make_bot(tmp_path, bot)
+    b.ingest([doc.parent])
+    ans = b.ask("How many people were injured in the 2031 Karsholm floods?")
+    assert ans.mode == "fact" and "12,867" in ans.answer and "160" in ans.answer, ans.answer

@@ -213,7 +213,10 @@ class FactAnswerer:
             shared = len(asked & words)
             lexical = 0.6 + 0.4 * shared / max(1, len(asked | words)) if shared else 0.0
             unit_fit = 0.1 if share_asked and f.unit in ("%", "percent", "per cent") else 0.0
-            out.append((max(lexical, float(sim)) + 0.05 * float(sim) + unit_fit, f))
+            # meaning breaks ties between facts no word matches; facts the same words match all answer (every
+            # source's "injured" figure, not the one whose extra words happen to sit closer to the question)
+            tiebreak = 0.05 * float(sim) if lexical < float(sim) else 0.0
+            out.append((max(lexical, float(sim)) + tiebreak + unit_fit, f))
         return out
 
     def _unsaid(self, query: FactQuery, facts: list[Fact]) -> tuple[str, ...]:
