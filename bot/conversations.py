@@ -267,4 +267,38 @@ def read(question: str, conversation: Conversation | None, *, names_own_subject:
     subject = conversation.subject if conversation is not None else None
     if subject is not None:
         return Reading(subject)
-    return Reading(None, clarify=bool(_BACK_REFERENCE.search(question)))
+    return Reading(None, clarify=refers_back(question))
+
+
+# "there was", "were there any": 'there' that stands for nothing
+_EXISTENTIAL = re.compile(
+    r"\bthere\s+(?:is|are|was|were|has|have|had|will|would|could|might|may|must|seems?|seemed|appears?|appeared|"
+    r"remains?|remained|exists?|existed)\b|\b(?:is|are|was|were)\s+there\s+(?=[a-z])", re.IGNORECASE)
+# a pronoun opening a clause of the question itself ("... when they fastened the valves down")
+_CLAUSE_PRONOUN = re.compile(
+    r"\b(?:when|while|after|before|because|if|once|until|as|since|where|that|which|who)\s+"
+    r"(they|them|their|it|its|he|she|his|her|him)\b", re.IGNORECASE)
+
+
+def refers_back(question: str) -> bool:
+    """Whether the question leans on something said before: a pronoun or 'there' standing for a subject it does
+    not name. After a noun of the question itself, existential 'there' ('scholars stated that there was already a
+    settlement') stands for nothing and a pronoun opening a clause ('what were early drivers looking to generate
+    when they fastened ...') refers inside the question; with no noun before them ('Were there any casualties?',
+    'How many were killed when it started?') they lean on what was said before."""
+    q = question
+    for m in reversed(list(_CLAUSE_PRONOUN.finditer(q)) + list(_EXISTENTIAL.finditer(q))):
+        if any(_is_noun(w) for w in re.findall(r"[A-Za-z][\w'-]*", q[: m.start()])):
+            q = q[: m.start()] + " " * (m.end() - m.start()) + q[m.end() :]
+    return bool(_BACK_REFERENCE.search(q))
+
+
+_NOT_NOUNS = {"what", "which", "who", "whom", "how", "many", "much", "when", "where", "why", "did", "does", "do",
+              "was", "were", "is", "are", "the", "a", "an"}
+
+
+def _is_noun(word: str) -> bool:
+    from lemminflect import getAllLemmas
+
+    w = word.lower()
+    return w not in _NOT_NOUNS and ("NOUN" in getAllLemmas(w) or (word[:1].isupper() and not getAllLemmas(w)))

@@ -116,6 +116,16 @@ def test_reading_a_question_in_context():
     assert read("How many died there?", None, names_own_subject=False).clarify
 
 
+def test_a_pronoun_or_there_inside_a_self_contained_question_is_no_follow_up():
+    for own in ("What were early drivers looking to generate when they fastened the safety valves down?",
+                "Scholars stated that there was already a settlement between the parties before which date?",
+                "What was used to reconcile the troubles with electromagnetic theory as it used to stand?"):
+        assert not read(own, None, names_own_subject=False).clarify, own
+    for leaning in ("Were there any casualties?", "How many were killed when it started?", "What did they claim?",
+                    "How many soldiers were there?"):
+        assert read(leaning, None, names_own_subject=False).clarify, leaning
+
+
 def test_furniture_is_never_the_answer(bot):
     snap = bot.snapshot()
     for question in ("What did Some Paper report about the attack?", "Retrieved from where?",

@@ -73,7 +73,7 @@ class FactTable:
                 continue
             strength, rarity = 0.0, 0.0
             for p in g.places:
-                s = place_score(p, words, joined)
+                s = place_score(p, words, joined) if not _adjective_in_lower_case(p, question) else 0.0
                 if s:
                     strength = max(strength, s)
                     rarity = max(rarity, s / self._place_counts.get(fold(p), 1))
@@ -155,6 +155,15 @@ def same_word(a: str, b: str) -> bool:
         return a == b
     common = next((i for i, (x, y) in enumerate(zip(short, long)) if x != y), len(short))
     return common >= max(4, len(short) - 2)
+
+
+def _adjective_in_lower_case(place: str, question: str) -> bool:
+    """A 'place' that is also an English adjective, written by the question in lower case ('the next general
+    election' is not the page's 'General Election'; 'the turkey earthquake' still names Turkey): not the place."""
+    from bot.facts.extract import lemmas
+
+    return (" " not in place.strip() and place[:1].isupper() and "ADJ" in lemmas(place)
+            and not re.search(rf"\b{re.escape(place)}\b", question))
 
 
 def place_score(place: str, words: list[str], joined: str) -> float:
