@@ -52,6 +52,7 @@ SUPPORT_COVERAGE = 0.5
 NOT_FOUND_DENSE = 0.62
 NOT_FOUND_COVERAGE = 0.4
 CLAIM_SUPPORT_DENSE = 0.6
+SAME_FIGURE_MEANING = 0.6  # cosine of two figures' own words (field, noun, unit) for the same value to support
 
 _QUOTED = re.compile(r"[“\"]([^”\"]+)[”\"]")
 _MON = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
@@ -310,7 +311,8 @@ def _figure_check(src: Sources, c: Fact, groups: list[EventGroup], sentence: str
               if f.kind == FIGURE and f.field == c.field and f.low is not None
               and not (c.side and f.side and c.side != f.side) and _comparable(c, f, domain_fields)]
     if not theirs:
-        return None
+        same = _same_figure(src, c, groups)
+        return ClaimCheck(c.value, c.field, SUPPORTED, _cite(src, same)) if same else None
     what = c.field + (f" ({c.side})" if c.side else "")
     if c.claimant:
         # the draft says who gives the figure: it is that source's figure that must match ('the ministry
@@ -326,6 +328,19 @@ def _figure_check(src: Sources, c: Fact, groups: list[EventGroup], sentence: str
             return ClaimCheck(c.value, what, CONFLICTS, _cite(src, given + [f for f in theirs if f not in given]))
     ok = any(_overlaps(c, f) for f in theirs)
     return ClaimCheck(c.value, what, SUPPORTED if ok else CONFLICTS, _cite(src, theirs))
+
+
+def _same_figure(src: Sources, c: Fact, groups: list[EventGroup]) -> list[Fact]:
+    """The event's facts that state the draft's very figure (the same bounds) about what the draft's words mean
+    too, though worded otherwise ('147 deaths recorded' and 'Deaths: 147', '5,300 people died' and 'a death
+    toll of 5,300'): support, never a conflict, since a figure named in other words may count something else."""
+    same = [f for g in groups for f in g.facts
+            if f.kind == FIGURE and f.low is not None and (f.low, f.high) == (c.low, c.high)
+            and not (c.side and f.side and c.side != f.side)]
+    if not same:
+        return []
+    mine = src.retriever.embed_question(c.descriptor())
+    return [f for f in same if float(src.retriever.embed_question(f.descriptor()) @ mine) >= SAME_FIGURE_MEANING]
 
 
 def _comparable(c: Fact, f: Fact, domain_fields: set[str]) -> bool:

@@ -78,3 +78,19 @@ def test_sentences_are_split_with_offsets_into_the_draft():
     spans = split_draft(draft)
     assert [draft[a:b] for a, b in spans] == ["The raid was led by Amadou Koufa.", "27 soldiers were killed.",
                                                "Dr. Diallo said so.", "It ended at 7 am."]
+
+
+def test_the_same_figure_in_other_words_is_supported(tmp_path, bot):
+    """'recorded up to 147 monsoon deaths' against the page's 'Deaths: 147': the same figure of the same event,
+    in other words, is supported; the same number counting something else ('147 homes destroyed') is not."""
+    doc = tmp_path / "docs" / "flood.txt"
+    doc.parent.mkdir()
+    doc.write_text("= 2031 Karsholm floods =\n\n- Date: June-August 2031\n- Deaths: 147\n- Homes damaged: 9,310\n\n"
+                   "The 2031 Karsholm floods began in June 2031 after weeks of heavy monsoon rain over the Karsholm "
+                   "valley. The floods damaged roads, bridges and 9,310 homes across the valley.\n", encoding="utf-8")
+    b = make_bot(tmp_path, bot)
+    b.ingest([doc.parent])
+    same = b.check("The disaster authority had recorded 147 monsoon deaths in the 2031 Karsholm floods.").sentences[0]
+    assert same.verdict == "supported", (same.verdict, same.reason)
+    other = b.check("The 2031 Karsholm floods destroyed 147 schools across the valley.").sentences[0]
+    assert other.verdict != "supported", (other.verdict, other.reason)
