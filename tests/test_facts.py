@@ -134,6 +134,7 @@ def test_an_untitled_page_names_its_event_from_the_kind_before_its_date():
 
     facts = [f for f in extract_facts(parse_document("flag", text), domains=()) if f.kind == FIGURE]
     assert {f.event.name for f in facts} == {"2031 referendum"}
+    assert not {p for f in facts for p in f.event.places} & {"Commons Library", "House"}  # a byline's body
     votes = next(f for f in facts if f.value == "17.4 million")
     assert votes.field == "votes", votes.field
 

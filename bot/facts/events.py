@@ -46,7 +46,8 @@ _PLACE_PREP = re.compile(r"\b(?:in|at|near|outside|of|across|over)\s+(?:the\s+)?
 # Names of bodies, not places: "of the Independent National Electoral Commission", "of the All Progressives Congress"
 _BODY = re.compile(r"\b(?:Commission|Party|Congress|Council|Court|Committee|Ministry|Agency|Office|Authority|Union|"
                    r"Organi[sz]ation|Association|Company|Corporation|University|Bank|Department|Movement|Front|"
-                   r"Alliance|Institute|Service|Board|Assembly|Parliament|Senate|Government)\b")
+                   r"Alliance|Institute|Service|Board|Assembly|Parliament|Senate|Government|Library|Bureau|Foundation|Society|"
+                   r"Cent(?:re|er)|Museum|School|College|Hospital)\b")
 # Capitalised words that are not places or names (sentence openers, calendar words).
 _GENERIC = {
     "the", "on", "of", "in", "at", "and", "first", "second", "third", "last", "updated", "part", "a", "an",
