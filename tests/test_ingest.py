@@ -117,6 +117,16 @@ def test_infobox_fields_at_the_end_of_a_page_cut_short_are_kept():
     assert "| popular_vote1 = 5,102,330" in infobox and "| percentage1 = 41.2%" in infobox
 
 
+def test_the_last_line_of_a_page_cut_short_is_no_heading():
+    """'Some 617.1 millimetres (24.3 inches) of rain fell' ends a saved page: a heading with nothing under it is a
+    sentence cut short, and its figure is read."""
+    text = ("Floods in Karsholm\n\nAt least 25 people were killed as torrential rain lashed the Karsholm valley, "
+            "causing landslides and flooding throughout the region.\n\nSome 617.1 millimetres (24.3 inches) of rain fell")
+    doc = parse_document("cut", text)
+    assert not [b for b in doc.blocks if b.kind == HEADING]
+    assert any("617.1 millimetres" in s.span.of(text) for s in split_sentences(doc))
+
+
 def test_label_line_infobox_related_articles_and_references():
     text = ("Baz attack\n\nLast updated\nBaz attack\nPart of Some War\nDateMay 5, 2019\nLocation\nBaz\n"
             "Result Rebel victory\nStrength\n40 ~200\nCasualties and losses\n9 killed\n\n"

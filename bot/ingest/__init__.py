@@ -619,6 +619,8 @@ class _Parser:
             s = ln.stripped
             if ln.words > 8 or _SENTENCE_END.search(s) or s.endswith((",", ";", ":")) or not s[:1].isupper():
                 return None
+            if not self.text[ln.end :].strip() and ln.words >= 4:
+                return None  # nothing follows it: the last line of a page cut short, not a heading
             if _PIPE_ROW.search(s) or _KV_LINE.match(ln.text) or _REF_ENTRY.match(ln.text):
                 return None
             name = s
