@@ -213,3 +213,19 @@ def test_every_figure_the_same_words_describe_is_given(tmp_path, bot):
     b.ingest([doc.parent])
     ans = b.ask("How many people were injured in the 2031 Karsholm floods?")
     assert ans.mode == "fact" and "12,867" in ans.answer and "160" in ans.answer, ans.answer
+
+
+def test_a_share_for_a_name_even_misspelt(tmp_path, bot):
+    """'50.49% for Velde, and 48.85% for Brakke': a share question names whose share; a name one letter off
+    ('Brakka') still names the one event that has him."""
+    doc = tmp_path / "docs" / "court.txt"
+    doc.parent.mkdir()
+    doc.write_text("Karsholm's Supreme Court upholds Ada Velde's election\n\nThe Supreme Court considered the petition "
+                   "of Jon Brakke, who claims his opponent won through fraud. On 15 August, the chairperson of the "
+                   "electoral commission announced the results of the vote: 50.49% for Velde, and 48.85% for Brakke.\n",
+                   encoding="utf-8")
+    b = make_bot(tmp_path, bot)
+    b.ingest([doc.parent])
+    for name in ("Jon Brakke", "Jon Brakka"):
+        ans = b.ask(f"What share of the vote was announced for {name}?")
+        assert ans.mode == "fact" and "48.85%" in ans.answer and "50.49" not in ans.answer, (name, ans.answer)

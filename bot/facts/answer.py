@@ -213,6 +213,8 @@ class FactAnswerer:
             shared = len(asked & words)
             lexical = 0.6 + 0.4 * shared / max(1, len(asked | words)) if shared else 0.0
             unit_fit = 0.1 if share_asked and f.unit in ("%", "percent", "per cent") else 0.0
+            if unit_fit:
+                lexical = max(lexical, FIELD_MATCH)  # a share is asked and this is one, whatever its label
             # meaning breaks ties between facts no word matches; facts the same words match all answer (every
             # source's "injured" figure, not the one whose extra words happen to sit closer to the question)
             tiebreak = 0.05 * float(sim) if lexical < float(sim) else 0.0
@@ -447,10 +449,12 @@ class FactAnswerer:
             if f.field == "strength":
                 return f"{f.value}{side}{who} [{n}]"
             return f"{f.value} {label}{side}{who} [{n}]"
-        words = " ".join(w for w in (f.unit if f.unit and not f.value.endswith(f.unit) else "", f.noun,
-                                     label if label not in (f.noun, f.unit) else "") if w)
+        glued = f.unit in ("%", "‰") and not f.value.endswith(f.unit)  # '48.85%', not '48.85 % percentage'
+        words = " ".join(w for w in ("" if glued else f.unit if f.unit and not f.value.endswith(f.unit) else "",
+                                     f.noun, label if label not in (f.noun, f.unit, "percentage") else "") if w)
         qual = f" ({', '.join(f.qualifiers)})" if f.qualifiers else ""
-        return f"{f.value} {words}{qual}{who} [{n}]".replace("  ", " ")
+        value = f"{f.value}{f.unit}" if glued else f.value
+        return f"{value} {words}{qual}{who} [{n}]".replace("  ", " ")
 
 
 # -- helpers ---------------------------------------------------------------------------------------------

@@ -610,8 +610,10 @@ def _noun_after(text: str, start: int, stop: int) -> str:
 
 
 def _qualifiers_after(text: str, start: int, stop: int) -> tuple[str, ...]:
-    """Place qualifiers right after a figure's words ('140 missing in Turkey')."""
-    m = re.match(r"[^,;.()]{0,40}?\bin\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)", text[start : min(stop, start + 80)])
+    """The place or the name a figure's words narrow it to, right after it ('140 missing in Turkey', '48.85% for
+    Odinga', '8,794,726 votes for the APC')."""
+    m = re.match(r"[^,;.()]{0,40}?\b(?:in|for)\s+(?:the\s+)?([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)",
+                 text[start : min(stop, start + 80)])
     return (m.group(1),) if m else ()
 
 

@@ -51,6 +51,7 @@ class FactTable:
                 self._word_counts[w] = self._word_counts.get(w, 0) + 1
         # who took part (infobox sides, candidates, a result list's names), per event of its own page
         self._participants: dict[str, set[int]] = {}
+        self._near: dict[str, set[int]] = {}
         for i, g in enumerate(self.groups):
             if not g.main:
                 continue
@@ -89,6 +90,20 @@ class FactTable:
         ranked.sort(key=lambda x: (-x[0], not x[1]))
         return [(g, strength) for _, _, strength, g in ranked]
 
+    def _near_participant_owners(self, word: str) -> set[int]:
+        """The events whose participants' names are one letter off `word` (not `word` itself); cached per table."""
+        if len(word) < 5 or word in self._participants:
+            return set()
+        if word not in self._near:
+            if len(self._near) >= 10_000:
+                self._near.clear()
+            owners: set[int] = set()
+            for p, groups in self._participants.items():
+                if len(p) >= 5 and abs(len(p) - len(word)) <= 1 and Levenshtein.distance(p, word, score_cutoff=1) <= 1:
+                    owners |= groups
+            self._near[word] = owners
+        return self._near[word]
+
     def _by_participant_or_kind(self, g: EventGroup, words: list[str], joined: str, year) -> float:
         """An event named by who took part in it ("How many votes did Tinubu get?") when only this event has
         them, or by its kind and year ("the 2016 referendum") when only this event is of that kind that year."""
@@ -97,6 +112,10 @@ class FactTable:
             owners = self._participants.get(w)
             if owners and owners == {i}:
                 return 0.8
+        for w in words:
+            # a name one letter off ('Odinge' for 'Odinga'), when only this event has it
+            if self._near_participant_owners(w) == {i}:
+                return 0.7
         if year and g.year == year_n(year) and sum(1 for h in self.groups if h.main and h.year == g.year) == 1:
             return 0.7  # the only event of its own page in that year
         if year and g.year and g.kind:
