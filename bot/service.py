@@ -375,7 +375,7 @@ class Bot:
         """The fact table of a snapshot, built once."""
         with self._table_lock:
             if self._table is None or self._table[0] != snap.generation:
-                self._table = (snap.generation, FactTable(snap.facts()))
+                self._table = (snap.generation, FactTable(snap.facts(), text_of=snap.document_text))
             return self._table[1]
 
     def _check_question(self, question: str) -> str:

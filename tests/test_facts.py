@@ -196,3 +196,25 @@ def test_no_question_is_answered_with_another_documents_event(tmp_path, bot):
     for name in ("seeds", "unseen", "disasters", "elections"):
         assert report[name].fact_answers >= 15 and report[name].other_event == [], (name, report[name])
     assert report["seeds"].gold_held == report["seeds"].numeric_or_date
+
+
+def test_a_common_word_in_lower_case_does_not_name_a_place():
+    """'the Tempi train crash' does not name an event whose places took 'Train' from an 'Express Train' heading,
+    nor 'the next general election' one that took 'General' from 'General Election'; a page that only ever writes
+    'Turkey' as a name is still named by 'the turkey earthquake'."""
+    from bot.facts.model import Event, Fact
+    from bot.facts.table import FactTable
+    from bot.spans import Span
+
+    texts = {"odisha": "The Express Train left at noon. The train derailed near Bahanaga.",
+             "tempi": "The Tempi crash killed 57.", "vote": "The 2015 General Election was held in May.",
+             "quake": "The earthquake struck Turkey and Syria."}
+    events = {"odisha": Event("Bahanaga train accident", "odisha", True, ("Train", "Bahanaga"), 2023, kind="accident"),
+              "tempi": Event("Tempi train crash", "tempi", True, ("Tempi",), 2023, kind="crash"),
+              "vote": Event("2015 General Election", "vote", False, ("General",), 2015, kind="election"),
+              "quake": Event("2031 earthquakes", "quake", True, ("Turkey", "Syria"), 2031, kind="earthquakes")}
+    facts = [Fact(doc, ev, "date", "date", "date", "2023", Span(0, 4), Span(0, 4), "prose") for doc, ev in events.items()]
+    table = FactTable(facts, text_of=texts.__getitem__)
+    assert [g.name for g, _ in table.named("When did the Tempi train crash happen?")][:1] == ["Tempi train crash"]
+    assert not [g for g, _ in table.named("When is the next general election?") if g.name == "2015 General Election"]
+    assert [g.name for g, _ in table.named("How many died in the turkey earthquake?")][:1] == ["2031 earthquakes"]

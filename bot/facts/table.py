@@ -5,7 +5,7 @@ spelling variants allowed."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rapidfuzz.distance import Levenshtein
 
@@ -21,7 +21,9 @@ _TITLE_NOISE = {"the", "a", "an", "of", "on", "in", "at", "and", "to", "for", "i
 class FactTable:
     """Facts and merged events of one index snapshot; built once per snapshot by the caller."""
 
-    def __init__(self, facts: Sequence[Fact]):
+    def __init__(self, facts: Sequence[Fact], text_of: Callable[[str], str] | None = None):
+        """`text_of(doc_id)`: the document's text, to tell a place that is also an English word used as a name
+        throughout its pages ('Turkey') from one a page also uses as a common word ('Train', 'train')."""
         self.facts = list(facts)
         self.groups: list[EventGroup] = []
         for f in self.facts:
@@ -52,6 +54,15 @@ class FactTable:
         # who took part (infobox sides, candidates, a result list's names), per event of its own page
         self._participants: dict[str, set[int]] = {}
         self._near: dict[str, set[int]] = {}
+        self._names_only: set[str] = set()  # places that are English nouns but only names in their own pages
+        if text_of is not None:
+            for g in self.groups:
+                docs = {ev.doc_id for ev in g.events}
+                for p in g.places:
+                    if " " in p.strip() or not _common(fold(p)) or _adjective(p) or fold(p) in self._names_only:
+                        continue  # an adjective ('General', 'Northern') is never only a name
+                    if not any(re.search(rf"(?<![\w'’-]){re.escape(p.lower())}(?![\w'’-])", text_of(d)) for d in docs):
+                        self._names_only.add(fold(p))
         for i, g in enumerate(self.groups):
             if not g.main:
                 continue
@@ -74,7 +85,8 @@ class FactTable:
                 continue
             strength, rarity = 0.0, 0.0
             for p in g.places:
-                s = place_score(p, words, joined) if not _adjective_in_lower_case(p, question) else 0.0
+                lower_common = _common_word_in_lower_case(p, question) and fold(p) not in self._names_only
+                s = place_score(p, words, joined) if not lower_common else 0.0
                 if s:
                     strength = max(strength, s)
                     rarity = max(rarity, s / self._place_counts.get(fold(p), 1))
@@ -160,6 +172,12 @@ def _name_words(group: EventGroup) -> set[str]:
     return out
 
 
+def _adjective(word: str) -> bool:
+    from lemminflect import getAllLemmas
+
+    return "ADJ" in getAllLemmas(word.lower())
+
+
 def _common(word: str) -> bool:
     """A word of the English dictionary ('hurricane', 'report'), not a name ('haiyan', 'tacloban')."""
     from lemminflect import getAllLemmas
@@ -176,12 +194,13 @@ def same_word(a: str, b: str) -> bool:
     return common >= max(4, len(short) - 2)
 
 
-def _adjective_in_lower_case(place: str, question: str) -> bool:
-    """A 'place' that is also an English adjective, written by the question in lower case ('the next general
-    election' is not the page's 'General Election'; 'the turkey earthquake' still names Turkey): not the place."""
+def _common_word_in_lower_case(place: str, question: str) -> bool:
+    """A one-word 'place' that is also an English word, written by the question in lower case: 'the next general
+    election' does not name a page's 'General Election', nor 'the Tempi train crash' a page whose 'Express Train'
+    gave it the place 'Train' (unless its pages only ever write it as a name: 'the turkey earthquake')."""
     from bot.facts.extract import lemmas
 
-    return (" " not in place.strip() and place[:1].isupper() and "ADJ" in lemmas(place)
+    return (" " not in place.strip() and place[:1].isupper() and bool(lemmas(place))
             and not re.search(rf"\b{re.escape(place)}\b", question))
 
 
