@@ -218,3 +218,14 @@ def test_a_common_word_in_lower_case_does_not_name_a_place():
     assert [g.name for g, _ in table.named("When did the Tempi train crash happen?")][:1] == ["Tempi train crash"]
     assert not [g for g, _ in table.named("When is the next general election?") if g.name == "2015 General Election"]
     assert [g.name for g, _ in table.named("How many died in the turkey earthquake?")][:1] == ["2031 earthquakes"]
+
+
+def test_a_measure_named_before_its_figure():
+    """'running at a speed of 128 kmph rammed into a goods train': the figure is a speed ('speed' ends in 'ed' but
+    is no past participle), not what 'rammed'."""
+    from bot.ingest import parse_document
+
+    text = ("Karsholm train crash\n\nThe Karsholm Express running at a speed of 128 kmph rammed into a goods train "
+            "on 2 June 2031. The other express was at a speed of 116 kmph when it derailed.\n")
+    facts = {f.value: f for f in extract_facts(parse_document("crash", text), domains=()) if f.kind == FIGURE}
+    assert (facts["128"].field, facts["128"].unit) == ("speed", "kmph") and facts["116"].field == "speed"

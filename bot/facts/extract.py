@@ -84,7 +84,7 @@ def _is_state(word: str) -> bool:
     """A past participle or a state adjective ('killed', 'died', 'injured', 'dead', 'missing', 'lost')."""
     w = word.lower()
     lem = lemmas(w)
-    if "VERB" in lem and (w.endswith("ed") or w != lem["VERB"][0]) and not w.endswith("ing") and not w.endswith("s"):
+    if "VERB" in lem and w != lem["VERB"][0] and not w.endswith("ing") and not w.endswith("s"):  # not 'speed'
         return True
     return "ADJ" in lem and "NOUN" not in lem and (w.endswith("ed") or w in ("dead", "missing", "hurt", "lost", "homeless"))
 
@@ -409,7 +409,9 @@ class _Extractor:
             verb = v.group(1)
         cur = currency_of(q)
         unit_text = unit[0] if unit else cur
-        if state:
+        if label and unit_text and not cur:
+            field = label  # "a speed of 128 kmph rammed into ...": the label names the measure, not the verb after it
+        elif state:
             field = state_field(state)
         elif verb and not unit_text and noun:
             field = past_participle(verb)

@@ -171,6 +171,9 @@ def _predicate(question: str) -> str:
             return " ".join(words)
     q2 = re.sub(r"\b(?:in|of|among) (?:the|these|this) (?:collection|documents?|corpus|pages?|files?)\b", " ", question,
                 flags=re.IGNORECASE)
+    # a clause that sets the scene ("... when it hit the goods train") says when, not what is measured
+    q2 = re.sub(r"[,;]?\s\b(?:when|while|as|after|before|because|since|until|once)\s+(?:it|they|he|she|the|a|an|its|their)\b.*$",
+                "", q2, flags=re.IGNORECASE)
     which = re.search(r"\b(?:which|what)\s+(\w+)", q2, re.IGNORECASE)
     words = re.findall(r"[A-Za-z][\w'’-]*", q2)
     out = [w.lower() for i, w in enumerate(words)
