@@ -229,3 +229,26 @@ def test_a_share_for_a_name_even_misspelt(tmp_path, bot):
     for name in ("Jon Brakke", "Jon Brakka"):
         ans = b.ask(f"What share of the vote was announced for {name}?")
         assert ans.mode == "fact" and "48.85%" in ans.answer and "50.49" not in ans.answer, (name, ans.answer)
+
+
+def test_the_date_of_another_action_is_not_the_events_date(tmp_path, bot):
+    """"When did the empty capsule return to Earth?" asks the date of a return the page does not date: never the
+    abort's own date as a fact. "What was the highest altitude X reached?" asks X's figure, not which event of the
+    collection has the highest."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "abort.txt").write_text(
+        "= 2031 Karsholm-7 launch abort =\n\n- Date: 11 October 2031\n\nThe Karsholm-7 launch abort happened on 11 "
+        "October 2031, two minutes after lift-off, when a booster separated badly; the crew landed safely. The empty "
+        "capsule was later returned to the factory for study.\n", encoding="utf-8")
+    (docs / "test.txt").write_text(
+        "= 2030 Brakke balloon test =\n\n- Date: 2 May 2030\n\nThe 2030 Brakke balloon test reached a maximum altitude "
+        "of roughly 39 kilometers on 2 May 2030.\n", encoding="utf-8")
+    b = make_bot(tmp_path, bot)
+    b.ingest([docs])
+    own = b.ask("When did the Karsholm-7 launch abort happen?")
+    assert own.mode == "fact" and "11 October 2031" in own.answer, own.answer
+    other = b.ask("When did the empty Karsholm-7 capsule return to Earth?")
+    assert not (other.mode == "fact" and "11 October" in other.answer), other.answer
+    highest = b.ask("What was the highest altitude the Karsholm-7 capsule reached?")
+    assert not (highest.mode == "fact" and "39" in highest.answer), highest.answer

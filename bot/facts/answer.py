@@ -287,7 +287,15 @@ class FactAnswerer:
                 text = f"{event.name}: " + "; ".join(f"{_words_of(f.label)} {f.value} [{i}]"
                                                      for i, f in enumerate(labelled, 1)) + "."
                 return FactAnswer(text, labelled, event, round(event_score, 4))
-            picked = [f for f in dates if _is_event_date(f, event)]
+            action = asked_action(question)
+            if action and not _happening_verb(action, event):
+                # "When did the empty capsule return to Earth?": that action's own date, never the event's
+                picked = [f for f in dates if f.label and _lemma(f.label.split()[-1]) == action]
+                what_action = True
+            else:
+                picked, what_action = [f for f in dates if _is_event_date(f, event)], False
+            if what_action and not picked:
+                return None
         picked = [f for f in picked if f.value.strip()]
         if not picked:
             return None
@@ -506,6 +514,49 @@ def _mentions(f: Fact, qualifier: str, evidence: str) -> bool:
     q = fold(qualifier)
     words = re.findall(r"[\w'’-]+", fold(" ".join([f.claimant, " ".join(f.qualifiers), f.noun, f.label, evidence])))
     return any(w == q or same_word(q, w) for w in words)
+
+
+_ACTION_AFTER = {"to", "on", "from", "at", "in", "into", "onto", "the", "a", "an", "its", "their", "his", "her", "off",
+                 "up", "down", "back", "out", "over", "after", "before", "during", "for", "with", "near", "again"}
+_BEFORE_NOUN = {"the", "a", "an", "its", "their", "his", "her", "this", "that", "these", "those"}
+# verbs that say an event happened, whatever its kind
+_HAPPENING = {"happen", "occur", "take", "place", "strike", "hit", "begin", "start", "break", "hold", "erupt", "make", "be"}
+
+
+def asked_action(question: str) -> str:
+    """The verb a "when did X ... ?" or "when was X ...ed?" question asks the date of, as a lemma ('return' in
+    "When did the empty Soyuz return to Earth?"), or '' when it names none ("When was the Tempi crash?")."""
+    m = re.match(r"\W*(?:and\s+)?(?:when|on what date|what date|what day)\s+(did|does|do|will|was|were|is|are)\s+(.*)",
+                 question.strip().rstrip("?"), re.IGNORECASE)
+    if not m:
+        return ""
+    tokens = re.findall(r"[A-Za-z][\w'’-]*", m.group(2))
+    passive = m.group(1).lower() in ("was", "were", "is", "are")
+    for i, t in enumerate(tokens):
+        if not t.islower() or i == 0 or tokens[i - 1].lower() in _BEFORE_NOUN:
+            continue
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if nxt and nxt.islower() and nxt not in _ACTION_AFTER:
+            continue
+        from bot.facts.extract import lemmas
+
+        verbs = lemmas(t).get("VERB", ())
+        if verbs and (passive and t != verbs[0] or not passive and t == verbs[0]):
+            return verbs[0]
+    return ""
+
+
+def _lemma(word: str) -> str:
+    from bot.facts.extract import lemmas
+
+    verbs = lemmas(word).get("VERB", ())
+    return verbs[0] if verbs else word.lower()
+
+
+def _happening_verb(verb: str, event: EventGroup) -> bool:
+    """A verb that tells the event itself happening: a general one, or the event's own kind ('crash' for a crash)."""
+    kinds = {fold(k).rstrip("s") for k in [event.kind] + [ev.kind for ev in event.events] if k}
+    return verb in _HAPPENING or any(k.startswith(verb) or verb.startswith(k) for k in kinds if len(k) >= 4)
 
 
 def _is_event_date(f: Fact, event: EventGroup) -> bool:

@@ -62,7 +62,10 @@ def _route(question: str, domains: Sequence[Domain]) -> FactQuery | None:
     if re.search(r"\bwhich\s+(?:\w+\s+){0,2}(?:happened|took place|occurred|were there|hit|struck|were held|was held)\b.*\bin\s+(?:1[5-9]|20)\d{2}\b"
                  r"|\b(?:events?|attacks?|\w+s) in (?:1[5-9]|20)\d{2}\b", q) and year and re.search(r"\bwhich\b|\bwhat\b", q):
         return FactQuery(IN_YEAR, predicate, year=year, event_noun=_which_noun(q))
-    if re.search(r"\b(?:which|what)\s+(?:\w+\s+){0,2}\w+\b.*\b(?:most|deadliest|highest|largest|biggest|strongest|costliest|worst)\b"
+    # "which storm was the deadliest" compares events; "what was the highest altitude X reached" asks X's figure
+    own_maximum = re.search(r"\bwhat (?:was|were|is|are) the (?:\w+ )?(?:most|highest|largest|biggest|strongest|"
+                            r"longest|greatest|maximum|top|peak)\b", q)
+    if not own_maximum and re.search(r"\b(?:which|what)\s+(?:\w+\s+){0,2}\w+\b.*\b(?:most|deadliest|highest|largest|biggest|strongest|costliest|worst)\b"
                  r"|\bdeadliest\b|\bcostliest\b", q):
         return FactQuery(MOST, predicate, fields=domain_fields or _default_fields(q, domain), qualifiers=qualifiers,
                          group=group or (domain.default_group if domain else None) or None, year=year,
