@@ -252,3 +252,15 @@ def test_the_date_of_another_action_is_not_the_events_date(tmp_path, bot):
     assert not (other.mode == "fact" and "11 October" in other.answer), other.answer
     highest = b.ask("What was the highest altitude the Karsholm-7 capsule reached?")
     assert not (highest.mode == "fact" and "39" in highest.answer), highest.answer
+
+
+def test_how_fast_is_answered_by_a_speed(tmp_path, bot):
+    """"How fast was the passenger train travelling?" is not answered by the 342 passengers it carried."""
+    doc = tmp_path / "docs" / "crash.txt"
+    doc.parent.mkdir()
+    doc.write_text("= 2031 Karsholm train collision =\n\n- Passengers: 342\n- Date: 28 February 2031\n\nThe 2031 Karsholm "
+                   "train collision happened when the passenger train met a freight train head-on.\n", encoding="utf-8")
+    b = make_bot(tmp_path, bot)
+    b.ingest([doc.parent])
+    fast = b.ask("How fast was the passenger train travelling in the 2031 Karsholm train collision?")
+    assert not (fast.mode == "fact" and "342" in fast.answer), fast.answer

@@ -21,7 +21,7 @@ from bot.matching import fold
 from bot.facts.model import DATE as DATE_KIND
 from bot.facts.model import FIGURE as FIGURE_KIND
 from bot.facts.model import INFOBOX, NAME, TIME, EventGroup, Fact
-from bot.facts.numbers import written_figures
+from bot.facts.numbers import measure_of, written_figures
 from bot.facts.route import COMBINED, DATE, IN_YEAR, LEADER, MOST, TIME as TIME_Q, FactQuery
 from bot.facts.table import FactTable, place_score, same_word
 
@@ -179,6 +179,9 @@ class FactAnswerer:
         (PDP) – 6,984,520' for "how many votes did Atiku Abubakar get") wins over better-worded figures that
         name no one."""
         candidates = [f for f in event.facts if f.kind == FIGURE_KIND]
+        if query.measure:
+            # "how fast": a speed, not the passengers the train carried
+            candidates = [f for f in candidates if _fits_measure(f, query.measure)]
         if query.fields and any(self._domain_of(f) is not None for f in candidates):
             picked = [f for f in candidates if f.field in query.fields and self._group_ok(f, query)]
             return _distinct(picked), 1.0 if picked else 0.0
@@ -466,6 +469,18 @@ class FactAnswerer:
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
+
+_LENGTHS = {"depth", "height", "length", "distance", "width"}  # measures that any unit of length gives
+
+
+def _fits_measure(f: Fact, measure: tuple[str, ...]) -> bool:
+    """The fact gives the measure a "how fast / deep / high" question asks for: by its unit ('40 cm' is a height
+    when a height is asked) or its own words ('depth 10 km')."""
+    unit_measure = measure_of(f.unit) if f.unit else ""
+    if unit_measure in ("distance", "length") and _LENGTHS & set(measure):
+        return True
+    return any(m in f"{unit_measure} {f.descriptor()}".lower() for m in measure)
+
 
 def _words_of(label: str) -> str:
     """'previous_year' -> 'previous year'."""

@@ -17,6 +17,8 @@ _YEAR = re.compile(r"\b(1[5-9]\d{2}|20\d{2})\b")
 _HOW_ADJECTIVE = {"deep": "depth", "long": "duration length", "high": "height", "tall": "height", "fast": "speed",
                   "far": "distance", "old": "age", "much": "amount cost", "large": "size", "big": "size",
                   "strong": "strength magnitude", "wide": "width", "heavy": "weight", "powerful": "magnitude"}
+# "how much", "how big", "how large": too vague to say which measure answers
+_VAGUE_MEASURES = {"much", "large", "big"}
 _QUESTION_WORDS = {"how", "many", "much", "what", "which", "when", "who", "whom", "whose", "was", "were", "is", "are",
                    "did", "does", "do", "the", "a", "an", "of", "in", "at", "on", "to", "by", "for", "there", "it",
                    "its", "their", "they", "be", "been", "have", "has", "had", "and", "or", "that", "this", "number",
@@ -36,6 +38,7 @@ class FactQuery:
     event_noun: str = ""  # for aggregates: the kind of event asked about ("storm", "attack")
     counted: tuple[str, ...] = ()  # the noun phrase a "how many" question counts ("foreign", "tourists")
     numbers: tuple[str, ...] = ()  # figures the question names, years aside ("the magnitude 7.7 earthquake")
+    measure: tuple[str, ...] = ()  # the measure a "how fast / deep / far" question asks for ("speed")
 
 
 def route(question: str, domains: Sequence[Domain]) -> FactQuery | None:
@@ -86,13 +89,16 @@ def _route(question: str, domains: Sequence[Domain]) -> FactQuery | None:
                          r"number|figure)\b|\bwhat was the (?:\w+ ){0,2}(?:toll|turnout|total|figure|count|magnitude|depth|"
                          r"speed|cost|damage|margin|share|percentage|population|intensity)\b", q)
     if counting or how_adjective:
+        measure: tuple[str, ...] = ()
         if how_adjective and how_adjective.group(1) not in ("many",):
             predicate = (predicate + " " + _HOW_ADJECTIVE[how_adjective.group(1)]).strip()
+            if how_adjective.group(1) not in _VAGUE_MEASURES:
+                measure = tuple(_HOW_ADJECTIVE[how_adjective.group(1)].split())
         fields = domain_fields
         if domain is not None and fields:
             fields = _widen(fields, q, domain)
         return FactQuery(FIGURE, predicate, fields=fields, group=group, qualifiers=qualifiers, year=year,
-                         counted=counted)
+                         counted=counted, measure=measure)
     return None
 
 
