@@ -9,11 +9,13 @@ never candidates for an answer: they describe other documents.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.answerability import Evidence, name_gaps
 from bot.facts.model import Fact
+from bot.facts.numbers import find_quantities
 from bot.retrieval import Retrieval, ScoredSentence
 from bot.spans import Span, verify_quote
 from bot.store import Snapshot
@@ -217,8 +219,10 @@ def clip(text: str, span: Span, max_chars: int, *, keep: Span | None = None) -> 
     return Span(lo, hi)
 
 
-def passage_answer(question: str, judged: list[Judged], passages: list[Passage], *, min_confidence: float) -> Answer:
-    """A passage answer when the best judged evidence is confident enough; otherwise an abstention."""
+def passage_answer(question: str, judged: list[Judged], passages: list[Passage], *, min_confidence: float,
+                   needs_figure: bool = False) -> Answer:
+    """A passage answer when the best judged evidence is confident enough; otherwise an abstention. A question
+    that asks for a figure (`needs_figure`: "how many", "how much") is not answered by a passage that states none."""
     if not judged or not passages:
         return Answer(question, ABSTAIN_ANSWER, "none", 0.0, passages, assessment=assess("none", 0.0, min_confidence))
     confidence = round(judged[0].confidence, 4)
@@ -226,8 +230,23 @@ def passage_answer(question: str, judged: list[Judged], passages: list[Passage],
         return Answer(question, ABSTAIN_ANSWER, "none", confidence, passages,
                       assessment=assess("none", confidence, min_confidence))
     top = passages[0]
+    if needs_figure and not states_a_figure(top.quote):
+        return Answer(question, ABSTAIN_ANSWER, "none", 0.0, passages,
+                      assessment="Not found in the documents: the closest passage gives no figure.")
     return Answer(question, f"\u201c{top.quote}\u201d \u2014 {top.title} [1]", "passage", confidence, passages,
                   assessment=assess("passage", confidence, min_confidence, title=top.title))
+
+
+def states_a_figure(text: str) -> bool:
+    """A number ('30m', 'forty-seven', 'a dozen') in the text, dates, years and clock times aside."""
+    from bot.facts.events import DATE
+    from bot.facts.extract import TIME_RE
+
+    bare = _YEAR.sub(" ", TIME_RE.sub(" ", DATE.sub(" ", text)))
+    return bool(re.search(r"\d", bare)) or bool(find_quantities(bare, 0, len(bare)))
+
+
+_YEAR = re.compile(r"\b(?:1[5-9]|20)\d{2}\b")
 
 
 def assess(mode: str, confidence: float, threshold: float, *, title: str = "") -> str:

@@ -28,7 +28,7 @@ from bot.facts.answer import FactAnswerer
 from bot.facts.domains import enabled
 from bot.matching import fold
 from bot.facts.model import EventGroup
-from bot.facts.route import route
+from bot.facts.route import FIGURE, route
 from bot.facts.table import FactTable
 from bot.ingest import SUPPORTED_SUFFIXES, Document, is_valid_doc_id, iter_files, read_document
 from bot.retrieval import Retriever
@@ -303,7 +303,9 @@ class Bot:
             ans = answers.Answer(question, fact.text, "none", 0.0, passages, cited,
                                  assessment="Not found in the documents: they give only broader figures.")
             return ans, self._subject(fact.event) or context
-        ans = answers.passage_answer(question, judged, passages, min_confidence=threshold)
+        query = route(question, self.domains)
+        ans = answers.passage_answer(question, judged, passages, min_confidence=threshold,
+                                     needs_figure=query is not None and query.kind == FIGURE)
         subject = context
         if ans.mode == "passage":
             subject = self._subject_of_doc(table, snap, ans.passages[0].doc_id) or context

@@ -264,3 +264,15 @@ def test_how_fast_is_answered_by_a_speed(tmp_path, bot):
     b.ingest([doc.parent])
     fast = b.ask("How fast was the passenger train travelling in the 2031 Karsholm train collision?")
     assert not (fast.mode == "fact" and "342" in fast.answer), fast.answer
+
+
+def test_a_how_many_question_is_not_answered_by_a_passage_without_a_figure(tmp_path, bot):
+    doc = tmp_path / "docs" / "bus.txt"
+    doc.parent.mkdir()
+    doc.write_text("= 2031 Karsholm bus crash =\n\nA double-decker bus overturned in Karsholm on 10 February 2031. The bus "
+                   "was carrying a lot of passengers when it overturned on the hill road, witnesses said. Detectives "
+                   "said the driver may have been speeding down the slope.\n", encoding="utf-8")
+    b = make_bot(tmp_path, bot)
+    b.ingest([doc.parent])
+    ans = b.ask("How many passengers were on the bus that crashed in Karsholm in 2031?")
+    assert ans.mode == "none", ans.answer
