@@ -229,3 +229,23 @@ def test_a_measure_named_before_its_figure():
             "on 2 June 2031. The other express was at a speed of 116 kmph when it derailed.\n")
     facts = {f.value: f for f in extract_facts(parse_document("crash", text), domains=()) if f.kind == FIGURE}
     assert (facts["128"].field, facts["128"].unit) == ("speed", "kmph") and facts["116"].field == "speed"
+
+
+def test_a_written_publication_stamp_dates_the_page():
+    """'PUBLISHED : Wednesday, 16 April, 2031, 11:07pm' dates a news page whose headline names no year or kind, so
+    its figures belong to its event rather than to none; coordinates in an infobox are figures, not its place."""
+    from bot.ingest import parse_document
+
+    text = ("'The ship went boom': survivors speak of chaos on the Karsholm ferry\n\n"
+            "PUBLISHED : Wednesday, 16 April, 2031, 11:07pm\n\n"
+            "The Karsholm ferry left the port two hours late on Tuesday night. Of the 462 passengers aboard, 325 of them "
+            "were students from a high school in Brakke.\n")
+    doc = parse_document("ferry", text)
+    assert doc.dated == "2031-04-16"
+    facts = [f for f in extract_facts(doc, domains=()) if f.kind == FIGURE]
+    assert facts and all(f.event is not None and f.event.year == 2031 for f in facts), [(f.value, f.event) for f in facts]
+    box = parse_document("box", "= 2031 Karsholm crash =\n\n- Coordinates: 39°50′54″N 22°31′00″E\n- Deaths: 57\n\n"
+                                "The 2031 Karsholm crash killed 57 people on 3 May 2031.\n")
+    box_facts = extract_facts(box, domains=())
+    assert any(f.field == "coordinates" and f.kind == FIGURE for f in box_facts)
+    assert all("°" not in p for f in box_facts if f.event for p in f.event.places)

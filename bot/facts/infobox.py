@@ -19,7 +19,7 @@ from bot.spans import Span, strip_span
 
 # Labels any infobox may carry, whatever its domain; a domain pack adds its own (Domain.infobox_labels).
 GENERAL_LABELS = {
-    "date": "date", "dates": "date", "time": "time", "location": "place", "place": "place", "coordinates": "place",
+    "date": "date", "dates": "date", "time": "time", "location": "place", "place": "place", "coordinates": "coordinates",
     "country": "place", "venue": "place", "election date": "date", "date of election": "date",
 }
 _KV = re.compile(r"^[ \t]*[-*•][ \t]*([A-Za-z][\w /().&'-]{0,40}?)[ \t]*:[ \t]*(.*?)[ \t]*$")

@@ -56,6 +56,13 @@ _WORD = re.compile(r"[A-Za-z'’]+")
 _DATELINE = re.compile(r"\A\s{0,8}date\s{0,2}:?\s{0,2}\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?[ \t]", re.IGNORECASE)
 _META_LINE = re.compile(r"^\s{0,8}(?:date|published|updated|posted(?: on)?)\s{0,2}:?\s{0,2}\d{4}-\d{2}-\d{2}[\dT: .+-]{0,20}$",
                         re.IGNORECASE)
+# "PUBLISHED : Wednesday, 16 April, 2014, 11:07pm", "Updated: March 3, 2021 10:02 AM": a written stamp line
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                "november", "december")
+_WRITTEN_META = re.compile(
+    r"^\s{0,8}(?:published|updated|posted(?: on)?|last updated)\s{0,2}:?\s{0,2}(?:[A-Z][a-z]{2,8},?\s+)?"
+    r"(?:(?P<d1>\d{1,2})\s+(?P<m1>[A-Z][a-z]{2,8})|(?P<m2>[A-Z][a-z]{2,8})\s+(?P<d2>\d{1,2})),?\s+(?P<y>\d{4})"
+    r"[\dT:,.+\- ]{0,20}(?:[ap]\.?m\.?)?\s*(?:[A-Z]{2,5})?\s*$", re.IGNORECASE)
 _BREADCRUMB = re.compile(r"\S\s{0,2}(?:>|»|›)\s{0,2}\S")
 # A heading glued to the sentence after it ("AttackThe attack began"), seen only at a sentence start.
 _GLUED_HEADING = re.compile(
@@ -339,6 +346,20 @@ def _cruft_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def _written_stamp(line: str) -> str | None:
+    """The ISO date of a 'Published: 16 April, 2014, 11:07pm' stamp line, else None: the page's date (the line
+    stays text: a reader may ask when the article was published)."""
+    m = _WRITTEN_META.match(line)
+    if not m:
+        return None
+    month = (m.group("m1") or m.group("m2")).lower()
+    number = next((i for i, name in enumerate(_MONTH_NAMES, 1) if name.startswith(month[:3]) and month in name), None)
+    day = int(m.group("d1") or m.group("d2"))
+    if number is None or not 1 <= day <= 31:
+        return None
+    return f"{m.group('y')}-{number:02d}-{day:02d}"
+
+
 def _has_digit(line: str) -> bool:
     return any(ch.isdigit() for ch in line)
 
@@ -447,6 +468,9 @@ class _Parser:
         for ln in lines:
             if _META_LINE.match(ln.stripped) and not self.out.dated:
                 self.out.dated = re.search(r"\d{4}-\d{2}-\d{2}", ln.stripped).group(0)
+            written = _written_stamp(ln.stripped)
+            if written is not None and not self.out.dated:
+                self.out.dated = written
             if (_CRUFT_LINE.match(ln.stripped) or _META_LINE.match(ln.stripped)) and not _REF_HEADINGS.match(ln.stripped):
                 ln.text = ""
                 self._cruft_line(ln)
