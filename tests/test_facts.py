@@ -249,3 +249,14 @@ def test_a_written_publication_stamp_dates_the_page():
     box_facts = extract_facts(box, domains=())
     assert any(f.field == "coordinates" and f.kind == FIGURE for f in box_facts)
     assert all("°" not in p for f in box_facts if f.event for p in f.event.places)
+
+
+def test_a_headline_figure_is_read():
+    """'At least 19 dead after bus topples over in Karsholm': the headline's count is a claim of the page (state
+    'dead', not 'deaded'); the body's '18 people' is another."""
+    from bot.ingest import parse_document
+
+    text = ("At least 19 dead after bus topples over in Karsholm\n\nA double-decker bus has crashed in Karsholm killing "
+            "18 people and injuring almost 50, officials say.\n")
+    facts = {f.value: f for f in extract_facts(parse_document("bus", text), domains=()) if f.kind == FIGURE}
+    assert facts["At least 19"].field == "dead" and facts["18"].field == "killed"

@@ -110,7 +110,10 @@ def past_participle(word: str) -> str:
 def state_field(state: str) -> str:
     """The field a state written after a figure names: '153 injured' -> 'injured', '50 homes destroyed' ->
     'destroyed'; an -ing form there is a present state and stays one ('10,000 people missing' is not 'missed')."""
-    return state.lower() if state.lower().endswith("ing") else past_participle(state)
+    w = state.lower()
+    if w.endswith("ing") or "VERB" not in lemmas(w):
+        return w  # 'missing'; an adjective ('dead', 'homeless') is its own state, not a verb's participle
+    return past_participle(state)
 
 
 def extract_facts(doc: Document, sentences: Sequence[Sentence] | None = None, *,
@@ -156,7 +159,18 @@ class _Extractor:
 
     def run(self, ents: list[Entry], sentences: Sequence[Sentence]) -> list[Fact]:
         self._prose_sentences = [s.span for s in sentences if s.kind == PROSE_BLOCK]
-        return self._infobox(ents) + self._prose(sentences)
+        return self._infobox(ents) + self._headline() + self._prose(sentences)
+
+    def _headline(self) -> list[Fact]:
+        """A news headline's figures ('At least 19 dead after bus topples over in Hong Kong'): a count with what it
+        counts, read like a sentence; a title's years and dates only name the event."""
+        span = self.doc.title_span
+        if span is None or not re.search(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|dozens?|"
+                                         r"hundreds?|thousands?)\b", span.of(self.text), re.IGNORECASE):
+            return []
+        facts = self._prose([Sentence(span, PROSE_BLOCK, "")])
+        return [f for f in facts if f.kind == FIGURE and f.field not in ("coordinates", "date") and (f.noun or
+                _is_state(f.field) or lemmas(f.field).get("VERB"))]
 
     def _list_field(self, at: int) -> str:
         """What a list of "Name – figure" rows counts: the noun of the last figure in the sentence before it
