@@ -26,7 +26,9 @@ from bot.check import VERDICTS  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.service import Bot  # noqa: E402
 
-CORPUS = [ROOT / "seeds", ROOT / "tests" / "unseen" / "docs", *sorted((ROOT / "tests" / "domains").glob("*/docs"))]
+# the documents the sentences were written from (a fixed list: sets added later would change the benchmark)
+CORPUS = [ROOT / "seeds", ROOT / "tests" / "unseen" / "docs",
+          *(ROOT / "tests" / "domains" / name / "docs" for name in ("accidents", "disasters", "elections"))]
 
 
 def scores(rows: list[dict]) -> dict:

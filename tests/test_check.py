@@ -15,7 +15,8 @@ from tests.conftest import make_bot
 
 HERE = Path(__file__).resolve().parent
 ROWS = [json.loads(x) for x in (HERE / "check" / "sentences.jsonl").read_text().splitlines() if x.strip()]
-CORPUS = [HERE.parent / "seeds", HERE / "unseen" / "docs", *sorted((HERE / "domains").glob("*/docs"))]
+CORPUS = [HERE.parent / "seeds", HERE / "unseen" / "docs",
+          *(HERE / "domains" / name / "docs" for name in ("accidents", "disasters", "elections"))]  # written from these
 
 
 @pytest.fixture(scope="module")
