@@ -260,3 +260,16 @@ def test_a_headline_figure_is_read():
             "18 people and injuring almost 50, officials say.\n")
     facts = {f.value: f for f in extract_facts(parse_document("bus", text), domains=()) if f.kind == FIGURE}
     assert facts["At least 19"].field == "dead" and facts["18"].field == "killed"
+
+
+def test_one_name_is_one_event_and_a_headline_without_a_kind_takes_the_leads():
+    """'Two survived the crash at Muan International Airport': a sentence naming the page's event by the same name
+    is that event, though its places were split word by word; a headline that names no kind ('Two survive as
+    jet skids off runway') takes the kind its lead uses."""
+    from bot.ingest import parse_document
+
+    text = ("Two survive as jet skids off runway at Karsholm International Airport\n\n"
+            "A passenger jet crash at Karsholm International Airport on Sunday killed 179 of the 181 people on board, "
+            "the fire agency said. Two crew members survived the crash at Karsholm International Airport.\n")
+    facts = [f for f in extract_facts(parse_document("jet", text), domains=()) if f.kind == FIGURE]
+    assert facts and all(f.event is not None and f.event.main for f in facts), [(f.value, f.event) for f in facts]

@@ -230,8 +230,10 @@ def main_event(doc: Document, entries: list[Entry], domain: Domain) -> Event | N
         heading = next((h for h in _top_headings(doc) if title_kind(h, domain)), "")
         kind = title_kind(heading, domain) if heading else ""
         title_year = _YEAR.search(heading) if heading else None
-    if not titled:
-        kind = title_kind(first_sentences[:300], domain)
+    if not titled or not (kind or title_year):
+        # an untitled page, or a headline that names no kind ("At least 19 dead after bus topples over"): the
+        # kind its lead uses ("A double-decker bus has crashed ...")
+        kind = kind or title_kind(first_sentences[:300], domain)
     if not ("date" in by_field or title_year or date or kind or doc.dated):
         return None
     places: list[str] = []
@@ -308,8 +310,18 @@ def sentence_event(sentence: str, main: Event | None, doc_id: str, domain: Domai
     return main
 
 
+_PLACE_FILLER = {"international", "airport", "province", "district", "city", "region", "state", "county", "north",
+                 "south", "east", "west", "central", "near", "the", "of"}
+
+
 def same_event(a: Event, b: Event) -> bool:
     if a.year and b.year and a.year != b.year:
         return False
+    if fold(a.name) == fold(b.name):
+        return True  # one name, one event, however its places were split ('Muan International Airport')
     mine, theirs = {fold(p) for p in a.places}, {fold(p) for p in b.places}
-    return bool(mine & theirs) if mine and theirs else fold(a.name) == fold(b.name)
+    if mine and theirs and not mine & theirs:
+        # a place written whole on one side and word by word on the other is still shared
+        words = {w for p in mine for w in p.split()} & {w for p in theirs for w in p.split()}
+        return bool(words - _PLACE_FILLER)
+    return bool(mine & theirs)
