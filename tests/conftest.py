@@ -120,3 +120,14 @@ def make_bot(tmp_path: Path, shared: Bot, **overrides) -> Bot:
     b.retriever = type(shared.retriever)(shared.embedder)
     b.store.identity = shared.embedder.identity()
     return b
+
+
+def bot_over(tmp_path: Path, shared: Bot, files: dict[str, str]) -> Bot:
+    """A Bot (as make_bot) over an index of the given invented documents (file name -> text)."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in files.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    b = make_bot(tmp_path, shared)
+    b.ingest([docs])
+    return b

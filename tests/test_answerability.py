@@ -8,7 +8,7 @@ import pytest
 from bot.answerability import Evidence, name_gaps, question_names
 from bot.conversations import ConversationStore, Subject, read
 from bot.errors import ConversationNotFound
-from tests.conftest import make_bot
+from tests.conftest import bot_over
 
 # Twelve questions a new user asked after finding no answer in the seeds. Each is declined, except where the
 # seeds do answer it; the test says which.
@@ -147,14 +147,11 @@ def test_names_a_question_relies_on():
 def test_a_figure_the_question_names_must_be_in_the_answer(tmp_path, bot):
     """"How deep was the magnitude 6.1 aftershock?" is not answered with the main shock's depth; the figure that
     names the event itself ("the 7.2 earthquake") picks it out."""
-    doc = tmp_path / "docs" / "quake.txt"
-    doc.parent.mkdir()
-    doc.write_text("2031 Karsholm earthquake\n\n- Magnitude: 7.2\n- Depth: 12.5 km\n- Deaths: 340\n\n"
-                   "The 2031 Karsholm earthquake struck the Karsholm valley on 4 May 2031 at a depth of 12.5 km, "
-                   "killing 340 people. A magnitude 6.1 aftershock followed two days later and damaged the "
-                   "harbour.\n", encoding="utf-8")
-    b = make_bot(tmp_path, bot)
-    b.ingest([doc.parent])
+    text = ("2031 Karsholm earthquake\n\n- Magnitude: 7.2\n- Depth: 12.5 km\n- Deaths: 340\n\n"
+            "The 2031 Karsholm earthquake struck the Karsholm valley on 4 May 2031 at a depth of 12.5 km, "
+            "killing 340 people. A magnitude 6.1 aftershock followed two days later and damaged the "
+            "harbour.\n")
+    b = bot_over(tmp_path, bot, {"quake.txt": text})
     known = b.ask("How deep was the 7.2 earthquake at Karsholm?")
     assert known.mode == "fact" and "12.5" in known.answer, known.answer
     unknown = b.ask("How deep was the magnitude 6.1 aftershock of the Karsholm earthquake?")
@@ -164,16 +161,13 @@ def test_a_figure_the_question_names_must_be_in_the_answer(tmp_path, bot):
 def test_a_name_the_lead_mentions_still_picks_its_own_figure(tmp_path, bot):
     """The lead names the winner, so "Tinubu" is no stranger to the event; the question asks for his votes all
     the same: his row of the results list, not the total that names no one."""
-    doc = tmp_path / "docs" / "vote.txt"
-    doc.parent.mkdir()
-    doc.write_text("2031 Karsholm presidential election\n\n"
-                   "The electoral commission declared Ada Velde of the Harbour Party the winner of the 2031 presidential "
-                   "election in Karsholm, held on 4 May 2031. Ten parties fielded candidates, and below is how they "
-                   "shared the 12.4 million valid votes in the election.\n\n"
-                   "1. Ada Velde (HP) – 5,102,330\n2. Jon Brakke (CU) – 4,877,120\n3. Lise Moen (GP) – 1,901,415\n"
-                   "4. Per Aasen (LP) – 519,004\n", encoding="utf-8")
-    b = make_bot(tmp_path, bot)
-    b.ingest([doc.parent])
+    text = ("2031 Karsholm presidential election\n\n"
+            "The electoral commission declared Ada Velde of the Harbour Party the winner of the 2031 presidential "
+            "election in Karsholm, held on 4 May 2031. Ten parties fielded candidates, and below is how they "
+            "shared the 12.4 million valid votes in the election.\n\n"
+            "1. Ada Velde (HP) – 5,102,330\n2. Jon Brakke (CU) – 4,877,120\n3. Lise Moen (GP) – 1,901,415\n"
+            "4. Per Aasen (LP) – 519,004\n")
+    b = bot_over(tmp_path, bot, {"vote.txt": text})
     for name, votes in (("Ada Velde", "5,102,330"), ("Jon Brakke", "4,877,120")):
         ans = b.ask(f"How many votes did {name} receive in the 2031 presidential election in Karsholm?")
         assert ans.mode == "fact" and votes in ans.answer and "12.4" not in ans.answer, ans.answer
@@ -182,17 +176,12 @@ def test_a_name_the_lead_mentions_still_picks_its_own_figure(tmp_path, bot):
 def test_a_date_the_question_names_by_its_label(tmp_path, bot):
     """"When was the previous election?" is the infobox's 'Previous Year', not the event's own date; a page that
     mentions another country's 'General Election' is not what "the next general election" names."""
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "vote.txt").write_text(
-        "= 2031 Karsholm general election =\n\n- Election Date: 4 May 2031\n- Previous Year: 2026\n- Next Year: 2036\n"
-        "- Turnout: 61.2%\n\nThe 2031 Karsholm general election was held on 4 May 2031, five years after the 2026 vote."
-        "\n", encoding="utf-8")
-    (docs / "other.txt").write_text(
-        "= Brakkeland referendum, 2032 =\n\nThe Brakkeland referendum was held on 9 June 2032. Turnout was higher than "
-        "at the 2030 General Election in Brakkeland.\n", encoding="utf-8")
-    b = make_bot(tmp_path, bot)
-    b.ingest([docs])
+    b = bot_over(tmp_path, bot, {
+        "vote.txt": "= 2031 Karsholm general election =\n\n- Election Date: 4 May 2031\n- Previous Year: 2026\n"
+                    "- Next Year: 2036\n- Turnout: 61.2%\n\nThe 2031 Karsholm general election was held on 4 May 2031, "
+                    "five years after the 2026 vote.\n",
+        "other.txt": "= Brakkeland referendum, 2032 =\n\nThe Brakkeland referendum was held on 9 June 2032. Turnout was "
+                     "higher than at the 2030 General Election in Brakkeland.\n"})
     previous = b.ask("When was the previous Karsholm general election?")
     assert previous.mode == "fact" and "2026" in previous.answer and "4 May" not in previous.answer, previous.answer
     following = b.ask("When is the next Karsholm general election?")
@@ -204,13 +193,10 @@ def test_a_date_the_question_names_by_its_label(tmp_path, bot):
 def test_every_figure_the_same_words_describe_is_given(tmp_path, bot):
     """The infobox's 'Injured: 12,867' and an early report's '160 individuals injured' are both injured figures:
     the answer gives both (with the claimant), not the one whose extra words sit closer to the question."""
-    doc = tmp_path / "docs" / "flood.txt"
-    doc.parent.mkdir()
-    doc.write_text("= 2031 Karsholm floods =\n\n- Date: June-August 2031\n- Deaths: 1,739\n- Injured: 12,867\n\n"
-                   "The 2031 Karsholm floods began in June 2031 after heavy monsoon rain. By 11 July, 160 individuals "
-                   "had been injured, according to the disaster management authority.\n", encoding="utf-8")
-    b = make_bot(tmp_path, bot)
-    b.ingest([doc.parent])
+    text = ("= 2031 Karsholm floods =\n\n- Date: June-August 2031\n- Deaths: 1,739\n- Injured: 12,867\n\n"
+            "The 2031 Karsholm floods began in June 2031 after heavy monsoon rain. By 11 July, 160 individuals "
+            "had been injured, according to the disaster management authority.\n")
+    b = bot_over(tmp_path, bot, {"flood.txt": text})
     ans = b.ask("How many people were injured in the 2031 Karsholm floods?")
     assert ans.mode == "fact" and "12,867" in ans.answer and "160" in ans.answer, ans.answer
 
@@ -218,14 +204,10 @@ def test_every_figure_the_same_words_describe_is_given(tmp_path, bot):
 def test_a_share_for_a_name_even_misspelt(tmp_path, bot):
     """'50.49% for Velde, and 48.85% for Brakke': a share question names whose share; a name one letter off
     ('Brakka') still names the one event that has him."""
-    doc = tmp_path / "docs" / "court.txt"
-    doc.parent.mkdir()
-    doc.write_text("Karsholm's Supreme Court upholds Ada Velde's election\n\nThe Supreme Court considered the petition "
-                   "of Jon Brakke, who claims his opponent won through fraud. On 15 August, the chairperson of the "
-                   "electoral commission announced the results of the vote: 50.49% for Velde, and 48.85% for Brakke.\n",
-                   encoding="utf-8")
-    b = make_bot(tmp_path, bot)
-    b.ingest([doc.parent])
+    text = ("Karsholm's Supreme Court upholds Ada Velde's election\n\nThe Supreme Court considered the petition "
+            "of Jon Brakke, who claims his opponent won through fraud. On 15 August, the chairperson of the "
+            "electoral commission announced the results of the vote: 50.49% for Velde, and 48.85% for Brakke.\n")
+    b = bot_over(tmp_path, bot, {"court.txt": text})
     for name in ("Jon Brakke", "Jon Brakka"):
         ans = b.ask(f"What share of the vote was announced for {name}?")
         assert ans.mode == "fact" and "48.85%" in ans.answer and "50.49" not in ans.answer, (name, ans.answer)
@@ -235,17 +217,12 @@ def test_the_date_of_another_action_is_not_the_events_date(tmp_path, bot):
     """"When did the empty capsule return to Earth?" asks the date of a return the page does not date: never the
     abort's own date as a fact. "What was the highest altitude X reached?" asks X's figure, not which event of the
     collection has the highest."""
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "abort.txt").write_text(
-        "= 2031 Karsholm-7 launch abort =\n\n- Date: 11 October 2031\n\nThe Karsholm-7 launch abort happened on 11 "
-        "October 2031, two minutes after lift-off, when a booster separated badly; the crew landed safely. The empty "
-        "capsule was later returned to the factory for study.\n", encoding="utf-8")
-    (docs / "test.txt").write_text(
-        "= 2030 Brakke balloon test =\n\n- Date: 2 May 2030\n\nThe 2030 Brakke balloon test reached a maximum altitude "
-        "of roughly 39 kilometers on 2 May 2030.\n", encoding="utf-8")
-    b = make_bot(tmp_path, bot)
-    b.ingest([docs])
+    b = bot_over(tmp_path, bot, {
+        "abort.txt": "= 2031 Karsholm-7 launch abort =\n\n- Date: 11 October 2031\n\nThe Karsholm-7 launch abort happened "
+                     "on 11 October 2031, two minutes after lift-off, when a booster separated badly; the crew landed "
+                     "safely. The empty capsule was later returned to the factory for study.\n",
+        "test.txt": "= 2030 Brakke balloon test =\n\n- Date: 2 May 2030\n\nThe 2030 Brakke balloon test reached a maximum "
+                    "altitude of roughly 39 kilometers on 2 May 2030.\n"})
     own = b.ask("When did the Karsholm-7 launch abort happen?")
     assert own.mode == "fact" and "11 October 2031" in own.answer, own.answer
     other = b.ask("When did the empty Karsholm-7 capsule return to Earth?")
@@ -256,23 +233,17 @@ def test_the_date_of_another_action_is_not_the_events_date(tmp_path, bot):
 
 def test_how_fast_is_answered_by_a_speed(tmp_path, bot):
     """"How fast was the passenger train travelling?" is not answered by the 342 passengers it carried."""
-    doc = tmp_path / "docs" / "crash.txt"
-    doc.parent.mkdir()
-    doc.write_text("= 2031 Karsholm train collision =\n\n- Passengers: 342\n- Date: 28 February 2031\n\nThe 2031 Karsholm "
-                   "train collision happened when the passenger train met a freight train head-on.\n", encoding="utf-8")
-    b = make_bot(tmp_path, bot)
-    b.ingest([doc.parent])
+    text = ("= 2031 Karsholm train collision =\n\n- Passengers: 342\n- Date: 28 February 2031\n\nThe 2031 Karsholm "
+            "train collision happened when the passenger train met a freight train head-on.\n")
+    b = bot_over(tmp_path, bot, {"crash.txt": text})
     fast = b.ask("How fast was the passenger train travelling in the 2031 Karsholm train collision?")
     assert not (fast.mode == "fact" and "342" in fast.answer), fast.answer
 
 
 def test_a_how_many_question_is_not_answered_by_a_passage_without_a_figure(tmp_path, bot):
-    doc = tmp_path / "docs" / "bus.txt"
-    doc.parent.mkdir()
-    doc.write_text("= 2031 Karsholm bus crash =\n\nA double-decker bus overturned in Karsholm on 10 February 2031. The bus "
-                   "was carrying a lot of passengers when it overturned on the hill road, witnesses said. Detectives "
-                   "said the driver may have been speeding down the slope.\n", encoding="utf-8")
-    b = make_bot(tmp_path, bot)
-    b.ingest([doc.parent])
+    text = ("= 2031 Karsholm bus crash =\n\nA double-decker bus overturned in Karsholm on 10 February 2031. The bus "
+            "was carrying a lot of passengers when it overturned on the hill road, witnesses said. Detectives "
+            "said the driver may have been speeding down the slope.\n")
+    b = bot_over(tmp_path, bot, {"bus.txt": text})
     ans = b.ask("How many passengers were on the bus that crashed in Karsholm in 2031?")
     assert ans.mode == "none", ans.answer

@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 
 from bot.check import split_draft
-from tests.conftest import make_bot
+from tests.conftest import bot_over, make_bot
 
 HERE = Path(__file__).resolve().parent
 ROWS = [json.loads(x) for x in (HERE / "check" / "sentences.jsonl").read_text().splitlines() if x.strip()]
+# the documents the sentences were written from
 CORPUS = [HERE.parent / "seeds", HERE / "unseen" / "docs",
-          *(HERE / "domains" / name / "docs" for name in ("accidents", "disasters", "elections"))]  # written from these
+          *(HERE / "domains" / name / "docs" for name in ("accidents", "disasters", "elections"))]
 
 
 @pytest.fixture(scope="module")
@@ -84,13 +85,10 @@ def test_sentences_are_split_with_offsets_into_the_draft():
 def test_the_same_figure_in_other_words_is_supported(tmp_path, bot):
     """'recorded up to 147 monsoon deaths' against the page's 'Deaths: 147': the same figure of the same event,
     in other words, is supported; the same number counting something else ('147 homes destroyed') is not."""
-    doc = tmp_path / "docs" / "flood.txt"
-    doc.parent.mkdir()
-    doc.write_text("= 2031 Karsholm floods =\n\n- Date: June-August 2031\n- Deaths: 147\n- Homes damaged: 9,310\n\n"
-                   "The 2031 Karsholm floods began in June 2031 after weeks of heavy monsoon rain over the Karsholm "
-                   "valley. The floods damaged roads, bridges and 9,310 homes across the valley.\n", encoding="utf-8")
-    b = make_bot(tmp_path, bot)
-    b.ingest([doc.parent])
+    text = ("= 2031 Karsholm floods =\n\n- Date: June-August 2031\n- Deaths: 147\n- Homes damaged: 9,310\n\n"
+            "The 2031 Karsholm floods began in June 2031 after weeks of heavy monsoon rain over the Karsholm "
+            "valley. The floods damaged roads, bridges and 9,310 homes across the valley.\n")
+    b = bot_over(tmp_path, bot, {"flood.txt": text})
     same = b.check("The disaster authority had recorded 147 monsoon deaths in the 2031 Karsholm floods.").sentences[0]
     assert same.verdict == "supported", (same.verdict, same.reason)
     other = b.check("The 2031 Karsholm floods destroyed 147 schools across the valley.").sentences[0]
