@@ -247,3 +247,15 @@ def test_a_how_many_question_is_not_answered_by_a_passage_without_a_figure(tmp_p
     b = bot_over(tmp_path, bot, {"bus.txt": text})
     ans = b.ask("How many passengers were on the bus that crashed in Karsholm in 2031?")
     assert ans.mode == "none", ans.answer
+
+
+def test_how_much_names_what_it_measures(tmp_path, bot):
+    """"How much is the reconstruction expected to cost?" is not answered by the damage figure: the amount must be
+    of what the question names; "How much damage did it cause?" is."""
+    text = ("= 2031 Hurricane Brakke =\n\nHurricane Brakke struck the Karsholm coast on 28 September 2031. It caused "
+            "$112.9 billion in damage, according to a report released by the hurricane center.\n")
+    b = bot_over(tmp_path, bot, {"storm.txt": text})
+    damage = b.ask("How much damage did Hurricane Brakke cause?")
+    assert damage.mode == "fact" and "112.9" in damage.answer, damage.answer
+    rebuild = b.ask("How much is the reconstruction after Hurricane Brakke expected to cost?")
+    assert not (rebuild.mode == "fact" and rebuild.confidence > 0), rebuild.answer

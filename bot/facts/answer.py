@@ -461,8 +461,8 @@ class FactAnswerer:
                 return f"{f.value}{side}{who} [{n}]"
             return f"{f.value} {label}{side}{who} [{n}]"
         glued = f.unit in ("%", "‰") and not f.value.endswith(f.unit)  # '48.85%', not '48.85 % percentage'
-        words = " ".join(w for w in ("" if glued else f.unit if f.unit and not f.value.endswith(f.unit) else "",
-                                     f.noun, label if label not in (f.noun, f.unit, "percentage") else "") if w)
+        words = " ".join(w for w in ("" if glued else f.unit if f.unit and f.unit not in f.value else "",
+                                     f.noun, label if label not in (f.noun, f.unit, "percentage", "amount") else "") if w)
         qual = f" ({', '.join(f.qualifiers)})" if f.qualifiers else ""
         value = f"{f.value}{f.unit}" if glued else f.value
         return f"{value} {words}{qual}{who} [{n}]".replace("  ", " ")

@@ -97,6 +97,8 @@ def _route(question: str, domains: Sequence[Domain]) -> FactQuery | None:
         fields = domain_fields
         if domain is not None and fields:
             fields = _widen(fields, q, domain)
+        if not counted and re.search(r"\bhow much\b", q):
+            counted = _amount_of(predicate)  # "how much is the reconstruction expected to cost" -> reconstruction
         return FactQuery(FIGURE, predicate, fields=fields, group=group, qualifiers=qualifiers, year=year,
                          counted=counted, measure=measure)
     return None
@@ -189,6 +191,14 @@ def _predicate(question: str) -> str:
            if w.lower() not in _QUESTION_WORDS and not _YEAR.fullmatch(w) and not (w[0].isupper() and i > 0)
            and not (which and w == which.group(1)) and w.lower() not in _SUPERLATIVES]
     return " ".join(out)
+
+
+def _amount_of(predicate: str) -> tuple[str, ...]:
+    """What a "how much" question measures an amount of: the noun its predicate opens with, if it opens with one."""
+    from lemminflect import getAllLemmas
+
+    words = predicate.split()
+    return (words[0],) if words and "NOUN" in getAllLemmas(words[0]) and words[0] not in _HOW_ADJECTIVE["much"].split() else ()
 
 
 def _counted(question: str) -> tuple[str, ...]:
