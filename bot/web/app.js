@@ -506,10 +506,14 @@ async function factPage(offset, limit) {
   return { rows: body, total: Number(resp.headers.get("X-Total-Count") || body.length) };
 }
 
+let factsRequest = 0;  // the latest facts request: an older answer arriving late must not replace a newer one
+
 async function loadFacts(offset) {
   const tbody = $("facts-table").tBodies[0];
+  const mine = ++factsRequest;
   try {
     const { rows, total } = await factPage(offset, 100);
+    if (mine !== factsRequest) return;
     if (offset === 0) tbody.replaceChildren();
     for (const f of rows) {
       tbody.appendChild(el("tr", {},
@@ -524,7 +528,7 @@ async function loadFacts(offset) {
     $("facts-count").textContent = total ? `Showing ${factsShown} of ${total} facts.` : "No facts match these filters.";
     $("facts-more").hidden = factsShown >= total;
   } catch (err) {
-    $("facts-count").textContent = `Could not load the facts: ${err.message}`;
+    if (mine === factsRequest) $("facts-count").textContent = `Could not load the facts: ${err.message}`;
   }
 }
 
