@@ -273,3 +273,17 @@ def test_one_name_is_one_event_and_a_headline_without_a_kind_takes_the_leads():
             "the fire agency said. Two crew members survived the crash at Karsholm International Airport.\n")
     facts = [f for f in extract_facts(parse_document("jet", text), domains=()) if f.kind == FIGURE]
     assert facts and all(f.event is not None and f.event.main for f in facts), [(f.value, f.event) for f in facts]
+
+
+def test_an_event_is_named_by_the_other_names_its_lead_gives():
+    """'commonly referred to as the Brakke referendum': a question that says 'the Brakke referendum' names it."""
+    from bot.facts.model import Event, Fact
+    from bot.facts.table import FactTable
+    from bot.spans import Span
+
+    text = ("The 2031 Karsholm membership referendum, commonly referred to as the Union referendum or the Brakke "
+            "referendum, took place on 23 June 2031.")
+    ev = Event("2031 Karsholm membership referendum", "vote", True, ("Karsholm",), 2031, kind="referendum")
+    table = FactTable([Fact("vote", ev, "date", "date", "date", "23 June 2031", Span(0, 4), Span(0, 4), "prose")],
+                      text_of=lambda _: text)
+    assert [g.name for g, _ in table.named("How big was the electorate in the Brakke referendum?")] == [ev.name]

@@ -47,7 +47,8 @@ class FactTable:
             for p in {fold(p) for p in g.places}:
                 self._place_counts[p] = self._place_counts.get(p, 0) + 1
         self._word_counts: dict[str, int] = {}
-        self._names = [sorted(_name_words(g)) for g in self.groups]
+        self._names = [sorted(_name_words(g) | (_aliases(g, text_of) if text_of is not None else set()))
+                       for g in self.groups]
         for words in self._names:
             for w in words:
                 self._word_counts[w] = self._word_counts.get(w, 0) + 1
@@ -158,6 +159,26 @@ def _same(group: EventGroup, ev) -> bool:
 def _within(a: str, b: str) -> bool:
     """A place of several words inside another ('european union' in 'european union referendum')."""
     return " " in a and re.search(rf"\b{re.escape(a)}\b", b) is not None
+
+
+_ALIAS = re.compile(r"\b(?:commonly|also|often|popularly|widely|simply)?\s*(?:referred to|known|called|termed|dubbed)\s+as\s+"
+                    r"(?:the\s+)?([^,.;()\n]{3,60}?)(?:\s+or\s+(?:the\s+)?([^,.;()\n]{3,60}?))?\s*[,.;()\n]")
+
+
+def _aliases(group: EventGroup, text_of: Callable[[str], str]) -> set[str]:
+    """Distinctive words of the other names a page's lead gives its own event ("commonly referred to as the EU
+    referendum or the Brexit referendum" -> "brexit")."""
+    out: set[str] = set()
+    for ev in group.events:
+        if not ev.main:
+            continue
+        for m in _ALIAS.finditer(text_of(ev.doc_id)[:1500]):
+            for name in filter(None, m.groups()):
+                for w in re.findall(r"[A-Z][\w'’-]+", name):
+                    f = fold(w).strip("'’")
+                    if f not in _TITLE_NOISE and not _YEAR.fullmatch(f) and len(f) >= 4 and not _common(f):
+                        out.add(f)
+    return out
 
 
 def _name_words(group: EventGroup) -> set[str]:
