@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.answerability import Evidence, name_gaps
+from bot.facts.events import DATE
+from bot.facts.extract import TIME_RE
 from bot.facts.model import Fact
 from bot.facts.numbers import find_quantities
 from bot.retrieval import Retrieval, ScoredSentence
@@ -239,9 +241,6 @@ def passage_answer(question: str, judged: list[Judged], passages: list[Passage],
 
 def states_a_figure(text: str) -> bool:
     """A number ('30m', 'forty-seven', 'a dozen') in the text, dates, years and clock times aside."""
-    from bot.facts.events import DATE
-    from bot.facts.extract import TIME_RE
-
     bare = _YEAR.sub(" ", TIME_RE.sub(" ", DATE.sub(" ", text)))
     return bool(re.search(r"\d", bare)) or bool(find_quantities(bare, 0, len(bare)))
 

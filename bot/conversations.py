@@ -298,7 +298,7 @@ _NOT_NOUNS = {"what", "which", "who", "whom", "how", "many", "much", "when", "wh
 
 
 def _is_noun(word: str) -> bool:
-    from lemminflect import getAllLemmas
+    from bot.lexicon import lemmas
 
     w = word.lower()
-    return w not in _NOT_NOUNS and ("NOUN" in getAllLemmas(w) or (word[:1].isupper() and not getAllLemmas(w)))
+    return w not in _NOT_NOUNS and ("NOUN" in lemmas(w) or (word[:1].isupper() and not lemmas(w)))

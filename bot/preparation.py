@@ -38,7 +38,7 @@ class Prepared:
     recipe: str = ""  # recipe(...) of what prepared it
 
 
-_RECIPE_CODE = ("ingest", "facts", "chunking.py", "preparation.py", "spans.py", "matching.py")
+_RECIPE_CODE = ("ingest", "facts", "chunking.py", "preparation.py", "spans.py", "matching.py", "lexicon.py")
 
 
 @lru_cache(maxsize=1)

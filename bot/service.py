@@ -28,7 +28,7 @@ from bot.facts.answer import FactAnswerer
 from bot.facts.domains import enabled
 from bot.matching import fold
 from bot.facts.model import EventGroup
-from bot.facts.route import FIGURE, route
+from bot.facts.route import FIGURE, FactQuery, route
 from bot.facts.table import FactTable
 from bot.ingest import SUPPORTED_SUFFIXES, Document, is_valid_doc_id, iter_files, read_document
 from bot.retrieval import Retriever
@@ -291,7 +291,8 @@ class Bot:
                                confidence=self.judge.confidence)
         passages = answers.build_passages(snap, retrieval, top_k=top_k, max_chars=self.settings.quote_max_chars,
                                           judged=judged)
-        fact = self._fact_answer(snap, table, question, named, context)
+        query = route(question, self.domains)
+        fact = self._fact_answer(snap, table, question, query, named, context) if query is not None else None
         if fact is not None and fact.facts and fact.confidence >= threshold:
             cited = [answers.cite_fact(snap, f, max_chars=self.settings.quote_max_chars) for f in fact.facts]
             ans = answers.Answer(question, fact.text, "fact", fact.confidence, passages, cited,
@@ -303,7 +304,6 @@ class Bot:
             ans = answers.Answer(question, fact.text, "none", 0.0, passages, cited,
                                  assessment="Not found in the documents: they give only broader figures.")
             return ans, self._subject(fact.event) or context
-        query = route(question, self.domains)
         ans = answers.passage_answer(question, judged, passages, min_confidence=threshold,
                                      needs_figure=query is not None and query.kind == FIGURE)
         subject = context
@@ -313,10 +313,8 @@ class Bot:
             subject = self._subject(named[0][0])
         return ans, subject
 
-    def _fact_answer(self, snap: Snapshot, table: FactTable, question: str, named, context: conv.Subject | None):
-        query = route(question, self.domains)
-        if query is None:
-            return None
+    def _fact_answer(self, snap: Snapshot, table: FactTable, question: str, query: FactQuery, named,
+                     context: conv.Subject | None):
         context_event = None
         if context is not None and not named:
             context_event = next((g for g in table.groups if g.key == context.event_key), None) or next(

@@ -17,6 +17,7 @@ import numpy as np
 import Stemmer
 
 from bot.facts.domains import Domain
+from bot.lexicon import lemmas
 from bot.matching import fold
 from bot.facts.model import DATE as DATE_KIND
 from bot.facts.model import FIGURE as FIGURE_KIND
@@ -319,9 +320,8 @@ class FactAnswerer:
             return {_stem(w) for w in re.findall(r"[a-z]+", fold(text)) if len(w) > 3} - _DATE_LABEL_WORDS
 
         asked = words(question) - words(" ".join(ev.name for ev in event.events))  # not the words naming the event
-        docs = {ev.doc_id for ev in event.events}
-        infobox = [f for g in self.table.groups for f in g.facts
-                   if f.doc_id in docs and f.kind == DATE_KIND and f.source == INFOBOX]
+        docs = dict.fromkeys(ev.doc_id for ev in event.events)
+        infobox = [f for d in docs for f in self.table.facts_of(d) if f.kind == DATE_KIND and f.source == INFOBOX]
         return _distinct_values([f for f in infobox if asked & words(f.label)])
 
     def _leader(self, event: EventGroup, event_score: float, query: FactQuery, question: str) -> FactAnswer | None:
@@ -553,8 +553,6 @@ def asked_action(question: str) -> str:
         nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
         if nxt and nxt.islower() and nxt not in _ACTION_AFTER:
             continue
-        from bot.facts.extract import lemmas
-
         verbs = lemmas(t).get("VERB", ())
         if verbs and (passive and t != verbs[0] or not passive and t == verbs[0]):
             return verbs[0]
@@ -562,8 +560,6 @@ def asked_action(question: str) -> str:
 
 
 def _lemma(word: str) -> str:
-    from bot.facts.extract import lemmas
-
     verbs = lemmas(word).get("VERB", ())
     return verbs[0] if verbs else word.lower()
 

@@ -16,6 +16,7 @@ from bot.facts.domains import Domain
 from bot.facts.infobox import Entry
 from bot.facts.model import Event
 from bot.ingest import PROSE, Document
+from bot.lexicon import is_english_word
 from bot.matching import fold
 
 _YEAR = re.compile(r"\b(1[5-9]\d{2}|20\d{2})\b")
@@ -133,9 +134,9 @@ def event_name_in(text: str, domain: Domain, kind: str = "") -> str | None:
     for pattern in (named_of, named_pre, named_title):
         for m in pattern.finditer(text):
             names = proper_words(m.group(1), domain)
-            if not names or (m.start(1) == _sentence_start(text, m.start(1)) and all(_common_word(w) for w in names)):
+            if not names or (m.start(1) == _sentence_start(text, m.start(1)) and all(is_english_word(w) for w in names)):
                 continue  # "Presidential elections were held": a capital at a sentence start is not a name
-            if pattern is named_title and _common_word(m.group(1).split()[-1]):
+            if pattern is named_title and is_english_word(m.group(1).split()[-1]):
                 continue
             if re.search(r"\b(?:for|to|after|following|since|than|like|as)\s+(?:the\s+)?$", text[max(0, m.start(1) - 30) : m.start(1)]):
                 continue
@@ -172,11 +173,6 @@ def _capitalised(alternation: str) -> str:
     """An alternation of lowercase words, each with a capital first letter ("storms?" -> "Storms?")."""
     return "|".join(a[:1].upper() + a[1:] if a[:1].isalpha() else a for a in alternation.split("|"))
 
-
-def _common_word(word: str) -> bool:
-    from lemminflect import getAllLemmas
-
-    return bool(getAllLemmas(word.lower()))
 
 
 def _top_headings(doc: Document) -> list[str]:
@@ -245,7 +241,7 @@ def main_event(doc: Document, entries: list[Entry], domain: Domain) -> Event | N
     lead_places = places_in(lead, domain) or general_places(first_sentences, domain)
     places.extend(p for p in lead_places[:2] if p not in places)
     title_places = [w for w in proper_words(heading or doc.title, domain) if not any(fold(w) in fold(x) for x in places)
-                    and not _common_word(w)]
+                    and not is_english_word(w)]
     places.extend(title_places[:2])
     places = [p for p in dict.fromkeys(places) if not is_country(p, text)] or places
     years = (_YEAR.findall(date) or _YEAR.findall(heading or doc.title) or _YEAR.findall(first_sentences)

@@ -26,6 +26,7 @@ from bot.facts.model import FIGURE, INFOBOX, NAME, PROSE, TIME, Event, Fact, Qua
 from bot.facts.numbers import currency_of, find_quantities, measure_of, unit_after
 from bot.ingest import PROSE as PROSE_BLOCK
 from bot.ingest import RELATED, Document
+from bot.lexicon import lemmas
 from bot.spans import Span, strip_span
 
 _REPORTING = re.compile(
@@ -69,14 +70,6 @@ COORDINATES = re.compile(r"\d{1,3}(?:\.\d{1,6})?°(?:\s?\d{1,2}(?:\.\d{1,4})?[�
                          r"[,\s]{1,3}\d{1,3}(?:\.\d{1,6})?°(?:\s?\d{1,2}(?:\.\d{1,4})?[′'])?(?:\s?\d{1,2}(?:\.\d{1,4})?[″\"])?\s?[EW]")
 _CHANGE = re.compile(r"\(\s*(?:\{\{\s*)?(?:increase|decrease|up|down|change|gain|loss|steady)|[▲▼±]", re.IGNORECASE)
 _ROMAN = re.compile(r"^\s*(?P<r>[IVX]{1,5})\b(?:\s*\(.{0,30}\))?\s*$")
-
-
-@lru_cache(maxsize=8192)
-def lemmas(word: str) -> dict:
-    """Part of speech -> lemmas of an English word ({} for a word the lexicon does not know, as most names)."""
-    from lemminflect import getAllLemmas
-
-    return getAllLemmas(word.lower())
 
 
 

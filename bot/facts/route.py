@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.facts.domains import Domain
+from bot.lexicon import lemmas
 
 FIGURE, DATE, TIME, LEADER, MOST, COMBINED, IN_YEAR = "figure", "date", "time", "leader", "most", "combined", "in_year"
 _YEAR = re.compile(r"\b(1[5-9]\d{2}|20\d{2})\b")
@@ -195,10 +196,8 @@ def _predicate(question: str) -> str:
 
 def _amount_of(predicate: str) -> tuple[str, ...]:
     """What a "how much" question measures an amount of: the noun its predicate opens with, if it opens with one."""
-    from lemminflect import getAllLemmas
-
     words = predicate.split()
-    return (words[0],) if words and "NOUN" in getAllLemmas(words[0]) and words[0] not in _HOW_ADJECTIVE["much"].split() else ()
+    return (words[0],) if words and "NOUN" in lemmas(words[0]) and words[0] not in _HOW_ADJECTIVE["much"].split() else ()
 
 
 def _counted(question: str) -> tuple[str, ...]:
@@ -207,13 +206,11 @@ def _counted(question: str) -> tuple[str, ...]:
     m = re.search(r"\bhow many\s+(?:of\s+(?:its|their|the|his|her)\s+)?(.*)", question, re.IGNORECASE)
     if not m:
         return ()
-    from lemminflect import getAllLemmas
-
     out = []
     for w in re.findall(r"[A-Za-z][\w'’-]*", m.group(1)):
         low = w.lower()
-        lemmas = getAllLemmas(low)
-        if low in _STOP_AT or low in _QUESTION_WORDS or ("VERB" in lemmas and "NOUN" not in lemmas and out):
+        parts = lemmas(low)
+        if low in _STOP_AT or low in _QUESTION_WORDS or ("VERB" in parts and "NOUN" not in parts and out):
             break
         if not w[0].isupper():
             out.append(low)

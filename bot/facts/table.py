@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 
 from rapidfuzz.distance import Levenshtein
 
+from bot.lexicon import is_english_word, lemmas
 from bot.matching import fold
 from bot.facts.model import EventGroup, Fact
 
@@ -25,6 +26,9 @@ class FactTable:
         """`text_of(doc_id)`: the document's text, to tell a place that is also an English word used as a name
         throughout its pages ('Turkey') from one a page also uses as a common word ('Train', 'train')."""
         self.facts = list(facts)
+        self._by_doc: dict[str, list[Fact]] = {}
+        for f in self.facts:
+            self._by_doc.setdefault(f.doc_id, []).append(f)
         self.groups: list[EventGroup] = []
         for f in self.facts:
             ev = f.event
@@ -60,7 +64,7 @@ class FactTable:
             for g in self.groups:
                 docs = {ev.doc_id for ev in g.events}
                 for p in g.places:
-                    if " " in p.strip() or not _common(fold(p)) or _adjective(p) or fold(p) in self._names_only:
+                    if " " in p.strip() or not is_english_word(p) or _adjective(p) or fold(p) in self._names_only:
                         continue  # an adjective ('General', 'Northern') is never only a name
                     if not any(re.search(rf"(?<![\w'’-]){re.escape(p.lower())}(?![\w'’-])", text_of(d)) for d in docs):
                         self._names_only.add(fold(p))
@@ -102,6 +106,10 @@ class FactTable:
                 ranked.append((rarity + dated, g.main, strength, g))
         ranked.sort(key=lambda x: (-x[0], not x[1]))
         return [(g, strength) for _, _, strength, g in ranked]
+
+    def facts_of(self, doc_id: str) -> list[Fact]:
+        """Every fact one document states, whatever event it is filed under."""
+        return self._by_doc.get(doc_id, [])
 
     def _near_participant_owners(self, word: str) -> set[int]:
         """The events whose participants' names are one letter off `word` (not `word` itself); cached per table."""
@@ -176,7 +184,7 @@ def _aliases(group: EventGroup, text_of: Callable[[str], str]) -> set[str]:
             for name in filter(None, m.groups()):
                 for w in re.findall(r"[A-Z][\w'’-]+", name):
                     f = fold(w).strip("'’")
-                    if f not in _TITLE_NOISE and not _YEAR.fullmatch(f) and len(f) >= 4 and not _common(f):
+                    if f not in _TITLE_NOISE and not _YEAR.fullmatch(f) and len(f) >= 4 and not is_english_word(f):
                         out.add(f)
     return out
 
@@ -188,22 +196,14 @@ def _name_words(group: EventGroup) -> set[str]:
         for w in re.findall(r"[A-Z][\w'’-]+", ev.name):
             f = fold(w).strip("'’")
             f = re.sub(r"['’]s$", "", f)
-            if f not in _TITLE_NOISE and not _YEAR.fullmatch(f) and len(f) >= 3 and not _common(f):
+            if f not in _TITLE_NOISE and not _YEAR.fullmatch(f) and len(f) >= 3 and not is_english_word(f):
                 out.add(f)
     return out
 
 
 def _adjective(word: str) -> bool:
-    from lemminflect import getAllLemmas
+    return "ADJ" in lemmas(word)
 
-    return "ADJ" in getAllLemmas(word.lower())
-
-
-def _common(word: str) -> bool:
-    """A word of the English dictionary ('hurricane', 'report'), not a name ('haiyan', 'tacloban')."""
-    from lemminflect import getAllLemmas
-
-    return bool(getAllLemmas(word))
 
 
 def same_word(a: str, b: str) -> bool:
@@ -219,9 +219,7 @@ def _common_word_in_lower_case(place: str, question: str) -> bool:
     """A one-word 'place' that is also an English word, written by the question in lower case: 'the next general
     election' does not name a page's 'General Election', nor 'the Tempi train crash' a page whose 'Express Train'
     gave it the place 'Train' (unless its pages only ever write it as a name: 'the turkey earthquake')."""
-    from bot.facts.extract import lemmas
-
-    return (" " not in place.strip() and place[:1].isupper() and bool(lemmas(place))
+    return (" " not in place.strip() and place[:1].isupper() and is_english_word(place)
             and not re.search(rf"\b{re.escape(place)}\b", question))
 
 
