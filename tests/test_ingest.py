@@ -104,6 +104,14 @@ def test_an_inline_template_does_not_close_the_infobox():
     assert "| popular_vote1 = 5,102,330" in infobox and "| outcome = The Harbour Party won" in infobox
 
 
+def test_an_infobox_left_open_ends_at_the_next_heading_once():
+    text = ("Example\n\nThe election was held on 4 May 2031 and the Harbour Party won most of the seats in the "
+            "parliament.\n\n{{Infobox election\n| date = 4 May 2031\n| votes = 5,102,330\n== Results ==\n\n"
+            "The Harbour Party won most of the seats in the parliament after a long count.\n")
+    doc = parse_document("open", text)
+    assert kinds(doc, HEADING) == ["Results =="] and "| votes = 5,102,330" in kinds(doc, INFOBOX)
+
+
 def test_infobox_fields_at_the_end_of_a_page_cut_short_are_kept():
     """A saved page that stops inside its infobox: the last '| key = value' lines are content, not the footer."""
     text = ("= Example election =\n\n{{Short description|none}}\n{{Infobox election\n| election_date = 4 May 2031\n"

@@ -611,7 +611,7 @@ class _Parser:
             s = ln.stripped
             if s.lower().startswith("{{infobox") and not in_infobox:
                 in_infobox, depth = True, 0
-            if in_infobox and self._heading(ln) is not None:
+            if in_infobox and (_wiki_heading(ln.text) or _md_heading(ln.text)):
                 in_infobox = False  # a template left open (a page cut short) ends at the next section
             if in_infobox:
                 # open until its own braces close: a value's inline template ("{{efn|...}}") closes only itself
