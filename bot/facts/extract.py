@@ -158,11 +158,10 @@ class _Extractor:
         """A news headline's figures ('At least 19 dead after bus topples over in Hong Kong'): a count with what it
         counts, read like a sentence; a title's years and dates only name the event."""
         span = self.doc.title_span
-        if span is None or not re.search(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|dozens?|"
-                                         r"hundreds?|thousands?)\b", span.of(self.text), re.IGNORECASE):
+        if span is None:
             return []
         facts = self._prose([Sentence(span, PROSE_BLOCK, "")])
-        return [f for f in facts if f.kind == FIGURE and f.field not in ("coordinates", "date") and (f.noun or
+        return [f for f in facts if f.kind == FIGURE and f.field != "coordinates" and (f.noun or
                 _is_state(f.field) or lemmas(f.field).get("VERB"))]
 
     def _list_field(self, at: int) -> str:
